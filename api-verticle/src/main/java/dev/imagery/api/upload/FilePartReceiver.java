@@ -1,0 +1,63 @@
+package dev.imagery.api.upload;
+
+import dev.imagery.api.http.ApiException;
+import dev.imagery.shared.image.ImageFormat;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerFileUpload;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * Turns the callbacks of a streamed multipart request into a future of its first file part with the given field
+ * name, its head read. Nothing is buffered beyond that head: the part stays paused, and with it the socket,
+ * until someone pulls the rest. Other parts are discarded as they pass.
+ */
+public final class FilePartReceiver {
+
+  private FilePartReceiver() {
+  }
+
+  /** Call with the request paused; this resumes it. */
+  public static Future<SniffedFile> receive(HttpServerRequest request, String field) {
+    Promise<SniffedFile> received = Promise.promise();
+    boolean[] taken = {false};
+    request.setExpectMultipart(true);
+    request.exceptionHandler(received::tryFail);
+    request.uploadHandler(upload -> {
+      if (taken[0] || !field.equals(upload.name())) {
+        // Data of an unread part is dropped by Vert.x as it flows.
+        return;
+      }
+      taken[0] = true;
+      upload.pause();
+      readHead(upload).onComplete(received);
+    });
+    request.endHandler(v -> {
+      if (!taken[0]) {
+        received.tryFail(new ApiException(400, "MISSING_FILE",
+            "expected a multipart/form-data body with the image in a file field named '" + field + "'"));
+      }
+    });
+    request.resume();
+    return received.future();
+  }
+
+  private static Future<SniffedFile> readHead(HttpServerFileUpload upload) {
+    Promise<SniffedFile> read = Promise.promise();
+    Buffer head = Buffer.buffer(ImageFormat.MIN_SNIFF_BYTES);
+    upload.exceptionHandler(read::tryFail);
+    upload.endHandler(v -> read.tryComplete(new SniffedFile(upload, head, true)));
+    upload.handler(chunk -> {
+      head.appendBuffer(chunk);
+      if (head.length() >= ImageFormat.MIN_SNIFF_BYTES) {
+        upload.pause();
+        read.tryComplete(new SniffedFile(upload, head, false));
+      } else {
+        upload.fetch(1);
+      }
+    });
+    upload.fetch(1);
+    return read.future();
+  }
+}

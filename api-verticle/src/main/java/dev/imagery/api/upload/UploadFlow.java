@@ -1,0 +1,138 @@
+package dev.imagery.api.upload;
+
+import dev.imagery.api.http.ApiException;
+import dev.imagery.shared.aws.SdkFutures;
+import dev.imagery.shared.image.ImageFormat;
+import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
+import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.image.ObjectKeys;
+import dev.imagery.shared.image.TransitionConflictException;
+import dev.imagery.shared.queue.JobMessage;
+import dev.imagery.shared.queue.JobQueue;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Clock;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * One upload: the file part streams from the socket into S3 under a key of its own, then the record moves to
+ * {@code uploaded} with a conditional write, then the job is queued. The order keeps every failure harmless:
+ * a raw object that no record points to is deleted, and a record in {@code uploaded} whose job was never sent
+ * is healed by the client's retry (same bytes: same outcome, job sent again).
+ */
+public final class UploadFlow {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UploadFlow.class);
+
+  public static final String FILE_FIELD = "file";
+
+  private final Vertx vertx;
+  private final ImageStore store;
+  private final JobQueue queue;
+  private final S3AsyncClient s3;
+  private final String bucket;
+  private final long maxBytes;
+  private final Clock clock;
+
+  public UploadFlow(Vertx vertx, ImageStore store, JobQueue queue, S3AsyncClient s3, String bucket, long maxBytes,
+                    Clock clock) {
+    this.vertx = vertx;
+    this.store = store;
+    this.queue = queue;
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.maxBytes = maxBytes;
+    this.clock = clock;
+  }
+
+  /** Accepts the upload of {@code request}, which must be paused; the record afterwards. */
+  public Future<ImageRecord> accept(String id, HttpServerRequest request) {
+    return store.get(id)
+        .compose(current -> FilePartReceiver.receive(request, FILE_FIELD))
+        .compose(file -> storeRaw(id, file))
+        .compose(upload -> commit(id, upload));
+  }
+
+  private Future<ImageRecord.Upload> storeRaw(String id, SniffedFile file) {
+    if (file.head().length() == 0) {
+      return Future.failedFuture(new ApiException(400, "EMPTY_FILE", "the file is empty"));
+    }
+    ImageFormat format = ImageFormat.sniff(file.head().getBytes()).orElse(null);
+    if (format == null || !format.processable()) {
+      String what = format == null ? "not a JPEG, PNG, GIF or BMP image" : "a " + format.name() + " image, which is not supported";
+      return Future.failedFuture(new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
+          "the file is " + what + " (judged from its first bytes)"));
+    }
+    String uploadId = UUID.randomUUID().toString();
+    String key = ObjectKeys.raw(id, uploadId);
+    UploadPublisher body = new UploadPublisher(vertx.getOrCreateContext(), file.head(), file.upload(), file.ended(),
+        maxBytes);
+    long started = System.nanoTime();
+    return SdkFutures.call(vertx, () -> s3.putObject(PutObjectRequest.builder()
+                .bucket(bucket)
+                .key(key)
+                .contentType(format.contentType())
+                .metadata(Map.of("image-id", id, "upload-id", uploadId))
+                .build(),
+            AsyncRequestBody.fromPublisher(body)))
+        .recover(err -> Future.failedFuture(body.failure().orElse(err)))
+        .map(put -> {
+          LOG.info("image={} upload={} stored {} bytes of {} as {} in {} ms", id, uploadId, body.size(),
+              format.contentType(), key, (System.nanoTime() - started) / 1_000_000);
+          return new ImageRecord.Upload(uploadId, key, format.contentType(), body.size(), body.sha256Hex(),
+              clock.instant());
+        });
+  }
+
+  private Future<ImageRecord> commit(String id, ImageRecord.Upload upload) {
+    return store.markUploaded(id, upload)
+        // Only a refusal is certain to have left the record alone; after a timeout the write may have applied.
+        .recover(err -> err instanceof TransitionConflictException
+            ? deleteQuietly(id, upload.rawKey()).transform(deleted -> Future.failedFuture(err))
+            : Future.failedFuture(err))
+        .compose(committed -> {
+          ImageRecord record = committed.record();
+          String kept = record.upload().map(ImageRecord.Upload::rawKey).orElse("");
+          Future<Void> cleanup = Future.succeededFuture();
+          if (!kept.equals(upload.rawKey())) {
+            // The same bytes were already there: ours is a duplicate.
+            cleanup = deleteQuietly(id, upload.rawKey());
+          } else if (committed.written()) {
+            String replaced = committed.before().upload().map(ImageRecord.Upload::rawKey).orElse(kept);
+            if (!replaced.equals(kept)) {
+              cleanup = deleteQuietly(id, replaced);
+            }
+          }
+          return cleanup.compose(v -> enqueue(record)).map(record);
+        });
+  }
+
+  private Future<Void> enqueue(ImageRecord record) {
+    if (record.state() != ImageState.UPLOADED) {
+      return Future.succeededFuture();
+    }
+    String uploadId = record.uploadId().orElseThrow();
+    return queue.send(new JobMessage(record.id(), uploadId))
+        .onSuccess(messageId -> LOG.info("image={} upload={} message={} queued", record.id(), uploadId, messageId))
+        .mapEmpty();
+  }
+
+  /** Best effort: an object left behind costs storage, not correctness. */
+  private Future<Void> deleteQuietly(String id, String key) {
+    return SdkFutures.call(vertx, () -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()))
+        .<Void>mapEmpty()
+        .recover(err -> {
+          LOG.warn("image={} could not delete {}: {}", id, key, err.toString());
+          return Future.succeededFuture();
+        });
+  }
+}

@@ -1,0 +1,121 @@
+package dev.imagery.shared.aws;
+
+import dev.imagery.shared.config.ImageryConfig;
+import java.net.URI;
+import java.time.Duration;
+import java.util.Optional;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+
+/**
+ * The async DynamoDB, SQS and S3 clients of one process, over one Netty HTTP client with its own small event
+ * loop group (Vert.x 5's event loops are Netty 4.2 groups the SDK does not accept, and must not be blocked by it).
+ * Endpoints are overridden only when configured, so the same jar runs against real AWS.
+ */
+public final class AwsClients implements AutoCloseable {
+
+  /** Part size of streamed S3 uploads: memory held per upload is a few parts, whatever the object's size. */
+  public static final long PART_SIZE_BYTES = 8L * 1024 * 1024;
+
+  private final SdkAsyncHttpClient http;
+  private final DynamoDbAsyncClient dynamoDb;
+  private final SqsAsyncClient sqs;
+  private final S3AsyncClient s3;
+
+  private AwsClients(SdkAsyncHttpClient http, DynamoDbAsyncClient dynamoDb, SqsAsyncClient sqs, S3AsyncClient s3) {
+    this.http = http;
+    this.dynamoDb = dynamoDb;
+    this.sqs = sqs;
+    this.s3 = s3;
+  }
+
+  public static AwsClients create(ImageryConfig.Aws aws) {
+    SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
+        .eventLoopGroupBuilder(SdkEventLoopGroup.builder().numberOfThreads(aws.ioThreads()))
+        .maxConcurrency(aws.maxConnections())
+        .connectionTimeout(Duration.ofSeconds(2))
+        .connectionAcquisitionTimeout(Duration.ofSeconds(10))
+        // Longer than the SQS long poll, which keeps a response silent for up to 20 s.
+        .readTimeout(Duration.ofSeconds(60))
+        .writeTimeout(Duration.ofSeconds(60))
+        .build();
+    AwsCredentialsProvider credentials = credentials(aws);
+    Region region = Region.of(aws.region());
+
+    DynamoDbAsyncClient dynamoDb = configure(DynamoDbAsyncClient.builder(), http, credentials, region,
+        aws.dynamoDbEndpoint(), aws.dynamoDbCallTimeout(), aws.dynamoDbAttemptTimeout()).build();
+    SqsAsyncClient sqs = configure(SqsAsyncClient.builder(), http, credentials, region,
+        aws.sqsEndpoint(), aws.sqsCallTimeout(), aws.sqsAttemptTimeout()).build();
+    S3AsyncClient s3 = configure(S3AsyncClient.builder(), http, credentials, region,
+        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout())
+        // Emulators answer on one host name; real S3 keeps virtual-hosted style.
+        .forcePathStyle(aws.s3Endpoint().isPresent())
+        // Uploads stream with an unknown length, which only the multipart client accepts.
+        .multipartEnabled(true)
+        .multipartConfiguration(MultipartConfiguration.builder()
+            .minimumPartSizeInBytes(PART_SIZE_BYTES)
+            .thresholdInBytes(PART_SIZE_BYTES)
+            .apiCallBufferSizeInBytes(2 * PART_SIZE_BYTES)
+            .build())
+        .build();
+    return new AwsClients(http, dynamoDb, sqs, s3);
+  }
+
+  private static AwsCredentialsProvider credentials(ImageryConfig.Aws aws) {
+    if (aws.accessKeyId().isPresent() && aws.secretAccessKey().isPresent()) {
+      return StaticCredentialsProvider.create(
+          AwsBasicCredentials.create(aws.accessKeyId().get(), aws.secretAccessKey().get()));
+    }
+    // Task roles on ECS, IRSA on Kubernetes, profiles on a laptop.
+    return DefaultCredentialsProvider.builder().build();
+  }
+
+  private static <B extends AwsAsyncClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>> B configure(
+      B builder, SdkAsyncHttpClient http, AwsCredentialsProvider credentials, Region region,
+      Optional<URI> endpoint, Duration callTimeout, Duration attemptTimeout) {
+    builder.httpClient(http)
+        .credentialsProvider(credentials)
+        .region(region)
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .apiCallTimeout(callTimeout)
+            .apiCallAttemptTimeout(attemptTimeout)
+            .retryStrategy(RetryMode.STANDARD)
+            .build());
+    endpoint.ifPresent(builder::endpointOverride);
+    return builder;
+  }
+
+  public DynamoDbAsyncClient dynamoDb() {
+    return dynamoDb;
+  }
+
+  public SqsAsyncClient sqs() {
+    return sqs;
+  }
+
+  public S3AsyncClient s3() {
+    return s3;
+  }
+
+  @Override
+  public void close() {
+    dynamoDb.close();
+    sqs.close();
+    s3.close();
+    // Passed in by us, so the SDK clients leave it open.
+    http.close();
+  }
+}

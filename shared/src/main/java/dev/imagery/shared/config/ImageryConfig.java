@@ -1,0 +1,116 @@
+package dev.imagery.shared.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Everything Imagery reads from its environment, read once at start-up. Every variable is documented in the
+ * README's configuration table; names and defaults live here and only here.
+ */
+public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker) {
+
+  /** How to reach AWS (or the emulators) and how long to wait for it. */
+  public record Aws(
+      String region,
+      Optional<URI> dynamoDbEndpoint,
+      Optional<URI> sqsEndpoint,
+      Optional<URI> s3Endpoint,
+      Optional<String> accessKeyId,
+      Optional<String> secretAccessKey,
+      Duration dynamoDbCallTimeout,
+      Duration dynamoDbAttemptTimeout,
+      Duration sqsCallTimeout,
+      Duration sqsAttemptTimeout,
+      Duration s3CallTimeout,
+      Duration s3AttemptTimeout,
+      int maxConnections,
+      int ioThreads) {
+  }
+
+  /** The table, queues and bucket; created on start when {@code createIfMissing}. */
+  public record Resources(
+      String table,
+      String queue,
+      String deadLetterQueue,
+      String bucket,
+      int maxReceiveCount,
+      boolean createIfMissing) {
+  }
+
+  public record Api(String host, int port, long maxUploadBytes) {
+  }
+
+  public record Worker(
+      int concurrency,
+      int visibilityTimeoutSeconds,
+      int receiveWaitSeconds,
+      long maxPixels,
+      OutputPolicy outputFormat,
+      float jpegQuality,
+      int thumbnailSize) {
+
+    /** Extend visibility well before it runs out: a third of the timeout leaves two chances to fail. */
+    public Duration heartbeatInterval() {
+      return Duration.ofMillis(visibilityTimeoutSeconds * 1000L / 3);
+    }
+  }
+
+  /** Which format the sepia result is written in. */
+  public enum OutputPolicy {
+    /** JPEG for JPEG input (cheap, and what photos are); PNG for PNG, GIF and BMP input (lossless sources). */
+    AUTO,
+    JPEG,
+    PNG
+  }
+
+  public static ImageryConfig fromEnv() {
+    return fromEnv(System.getenv());
+  }
+
+  public static ImageryConfig fromEnv(Map<String, String> vars) {
+    Env env = new Env(vars);
+    int receiveWait = env.integer("IMAGERY_RECEIVE_WAIT_SECONDS", 20, 0, 20);
+    Duration sqsAttempt = env.millis("IMAGERY_SQS_ATTEMPT_TIMEOUT_MS", Duration.ofSeconds(receiveWait + 10L));
+    if (sqsAttempt.toSeconds() <= receiveWait) {
+      throw new IllegalArgumentException("IMAGERY_SQS_ATTEMPT_TIMEOUT_MS (" + sqsAttempt.toMillis()
+          + ") must be longer than the SQS long poll IMAGERY_RECEIVE_WAIT_SECONDS (" + receiveWait + " s)");
+    }
+    Aws aws = new Aws(
+        env.optional("AWS_REGION").or(() -> env.optional("AWS_DEFAULT_REGION")).orElse("us-east-1"),
+        env.uri("IMAGERY_DYNAMODB_ENDPOINT"),
+        env.uri("IMAGERY_SQS_ENDPOINT"),
+        env.uri("IMAGERY_S3_ENDPOINT"),
+        env.optional("AWS_ACCESS_KEY_ID"),
+        env.optional("AWS_SECRET_ACCESS_KEY"),
+        env.millis("IMAGERY_DYNAMODB_CALL_TIMEOUT_MS", Duration.ofSeconds(10)),
+        env.millis("IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS", Duration.ofSeconds(3)),
+        env.millis("IMAGERY_SQS_CALL_TIMEOUT_MS", sqsAttempt.multipliedBy(2)),
+        sqsAttempt,
+        env.millis("IMAGERY_S3_CALL_TIMEOUT_MS", Duration.ofMinutes(10)),
+        env.millis("IMAGERY_S3_ATTEMPT_TIMEOUT_MS", Duration.ofMinutes(2)),
+        env.integer("IMAGERY_AWS_MAX_CONNECTIONS", 100, 1, 10_000),
+        env.integer("IMAGERY_AWS_IO_THREADS", 2, 1, 64));
+    Resources resources = new Resources(
+        env.string("IMAGERY_TABLE", "imagery-images"),
+        env.string("IMAGERY_QUEUE", "imagery-jobs"),
+        env.string("IMAGERY_DEAD_LETTER_QUEUE", "imagery-jobs-dlq"),
+        env.string("IMAGERY_BUCKET", "imagery-images"),
+        env.integer("IMAGERY_MAX_RECEIVE_COUNT", 5, 1, 1000),
+        env.bool("IMAGERY_CREATE_RESOURCES", false));
+    Api api = new Api(
+        env.string("IMAGERY_HOST", "0.0.0.0"),
+        env.integer("PORT", 8080, 0, 65535),
+        env.longValue("IMAGERY_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, Long.MAX_VALUE));
+    Worker worker = new Worker(
+        env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256),
+        env.integer("IMAGERY_VISIBILITY_TIMEOUT_SECONDS", 60, 3, 43_200),
+        receiveWait,
+        env.longValue("IMAGERY_MAX_PIXELS", 50_000_000L, 1, 1_000_000_000L),
+        env.choice("IMAGERY_OUTPUT_FORMAT", OutputPolicy.class, OutputPolicy.AUTO),
+        env.decimal("IMAGERY_JPEG_QUALITY", 0.85f, 0.05f, 1.0f),
+        env.integer("IMAGERY_THUMBNAIL_SIZE", 256, 16, 4096));
+    return new ImageryConfig(aws, resources, api, worker);
+  }
+}

@@ -1,0 +1,105 @@
+package dev.imagery.shared.image;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+/**
+ * One image process as stored in DynamoDB. {@code version} increases by one with every committed write and is
+ * the optimistic lock of each conditional update. Upload and result fields describe the upload that the current
+ * state belongs to; {@code uploadId} ties a queued job to that upload.
+ */
+public record ImageRecord(
+    String id,
+    ImageState state,
+    long version,
+    Instant createdAt,
+    Instant updatedAt,
+    Optional<Upload> upload,
+    Optional<Result> result,
+    Optional<String> failureReason) {
+
+  /** The raw object of the latest accepted upload. */
+  public record Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt) {
+  }
+
+  /** The sepia result and its thumbnail. */
+  public record Result(String resultKey, String contentType, String thumbnailKey, int width, int height,
+                       Instant processedAt) {
+  }
+
+  public static ImageRecord created(String id, Instant now) {
+    return new ImageRecord(id, ImageState.CREATED, 0, now, now, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  public Optional<String> uploadId() {
+    return upload.map(Upload::uploadId);
+  }
+
+  public Map<String, AttributeValue> toItem() {
+    Map<String, AttributeValue> item = new HashMap<>();
+    item.put("id", s(id));
+    item.put("state", s(state.wireName()));
+    item.put("version", n(version));
+    item.put("createdAt", n(createdAt.toEpochMilli()));
+    item.put("updatedAt", n(updatedAt.toEpochMilli()));
+    upload.ifPresent(u -> {
+      item.put("uploadId", s(u.uploadId()));
+      item.put("rawKey", s(u.rawKey()));
+      item.put("rawContentType", s(u.contentType()));
+      item.put("rawSize", n(u.size()));
+      item.put("rawSha256", s(u.sha256()));
+      item.put("uploadedAt", n(u.uploadedAt().toEpochMilli()));
+    });
+    result.ifPresent(r -> {
+      item.put("resultKey", s(r.resultKey()));
+      item.put("resultContentType", s(r.contentType()));
+      item.put("thumbnailKey", s(r.thumbnailKey()));
+      item.put("width", n(r.width()));
+      item.put("height", n(r.height()));
+      item.put("processedAt", n(r.processedAt().toEpochMilli()));
+    });
+    failureReason.ifPresent(reason -> item.put("failureReason", s(reason)));
+    return item;
+  }
+
+  public static ImageRecord fromItem(Map<String, AttributeValue> item) {
+    Optional<Upload> upload = Optional.ofNullable(item.get("uploadId")).map(u -> new Upload(
+        u.s(),
+        item.get("rawKey").s(),
+        item.get("rawContentType").s(),
+        Long.parseLong(item.get("rawSize").n()),
+        item.get("rawSha256").s(),
+        millis(item.get("uploadedAt"))));
+    Optional<Result> result = Optional.ofNullable(item.get("resultKey")).map(r -> new Result(
+        r.s(),
+        item.get("resultContentType").s(),
+        item.get("thumbnailKey").s(),
+        Integer.parseInt(item.get("width").n()),
+        Integer.parseInt(item.get("height").n()),
+        millis(item.get("processedAt"))));
+    return new ImageRecord(
+        item.get("id").s(),
+        ImageState.fromWireName(item.get("state").s()),
+        Long.parseLong(item.get("version").n()),
+        millis(item.get("createdAt")),
+        millis(item.get("updatedAt")),
+        upload,
+        result,
+        Optional.ofNullable(item.get("failureReason")).map(AttributeValue::s));
+  }
+
+  static AttributeValue s(String value) {
+    return AttributeValue.fromS(value);
+  }
+
+  static AttributeValue n(long value) {
+    return AttributeValue.fromN(Long.toString(value));
+  }
+
+  private static Instant millis(AttributeValue value) {
+    return Instant.ofEpochMilli(Long.parseLong(value.n()));
+  }
+}

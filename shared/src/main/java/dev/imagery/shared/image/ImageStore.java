@@ -1,0 +1,182 @@
+package dev.imagery.shared.image;
+
+import dev.imagery.shared.aws.SdkFutures;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+
+/**
+ * Image records in DynamoDB. Every write is conditional: a create only where no item exists, every transition
+ * only where {@code version} is still the one it was decided on. A lost race, or a retried write whose first
+ * attempt had applied after a timeout, fails its condition; the store then decides again on the item DynamoDB
+ * returns with the failure, which makes every transition idempotent.
+ */
+public final class ImageStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ImageStore.class);
+
+  /** Enough for dozens of writers racing on one id; each round costs one conditional write. */
+  private static final int MAX_ROUNDS = 64;
+
+  private final Vertx vertx;
+  private final DynamoDbAsyncClient dynamoDb;
+  private final String table;
+  private final Clock clock;
+
+  public ImageStore(Vertx vertx, DynamoDbAsyncClient dynamoDb, String table, Clock clock) {
+    this.vertx = vertx;
+    this.dynamoDb = dynamoDb;
+    this.table = table;
+    this.clock = clock;
+  }
+
+  /** The outcome of a transition: the record as it now stands, and whether this call wrote it. */
+  public record Committed(ImageRecord record, ImageRecord before, boolean written) {
+  }
+
+  /** Creates {@code id}, or returns the existing record: a repeated create is not an error. */
+  public Future<Committed> create(String id) {
+    ImageRecord record = ImageRecord.created(id, clock.instant());
+    return SdkFutures.call(vertx, () -> dynamoDb.putItem(PutItemRequest.builder()
+            .tableName(table)
+            .item(record.toItem())
+            .conditionExpression("attribute_not_exists(id)")
+            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+            .build()))
+        .map(done -> new Committed(record, record, true))
+        .recover(err -> currentItem(err)
+            .map(existing -> Future.succeededFuture(new Committed(existing, existing, false)))
+            .orElseGet(() -> Future.failedFuture(err)));
+  }
+
+  public Future<ImageRecord> get(String id) {
+    return SdkFutures.call(vertx, () -> dynamoDb.getItem(GetItemRequest.builder()
+            .tableName(table)
+            .key(Map.of("id", AttributeValue.fromS(id)))
+            .consistentRead(true)
+            .build()))
+        .compose(response -> response.hasItem() && !response.item().isEmpty()
+            ? Future.succeededFuture(ImageRecord.fromItem(response.item()))
+            : Future.failedFuture(new ImageNotFoundException(id)));
+  }
+
+  /**
+   * Makes {@code upload} the image's current upload. Sending the same bytes again (a client retry) leaves the
+   * record as it is, whatever state it reached meanwhile.
+   */
+  public Future<Committed> markUploaded(String id, ImageRecord.Upload upload) {
+    return get(id).compose(current -> commit(current, now -> {
+      if (now.uploadId().filter(upload.uploadId()::equals).isPresent()) {
+        return Step.done();
+      }
+      boolean sameBytes = now.upload().map(u -> u.sha256().equals(upload.sha256())).orElse(false);
+      if (sameBytes && now.state() != ImageState.CREATED) {
+        return Step.done();
+      }
+      if (!now.state().canTransitionTo(ImageState.UPLOADED)) {
+        return Step.refuse(new TransitionConflictException(now, ImageState.UPLOADED));
+      }
+      return Step.write(new ImageRecord(id, ImageState.UPLOADED, now.version() + 1, now.createdAt(),
+          clock.instant(), Optional.of(upload), Optional.empty(), Optional.empty()));
+    }, MAX_ROUNDS));
+  }
+
+  /** Commits the result of the upload {@code current} holds; already processed is success. */
+  public Future<Committed> markProcessed(ImageRecord current, ImageRecord.Result result) {
+    return finish(current, ImageState.PROCESSED, Optional.of(result), Optional.empty());
+  }
+
+  /** Marks the upload {@code current} holds as impossible to process; already failed is success. */
+  public Future<Committed> markFailed(ImageRecord current, String reason) {
+    return finish(current, ImageState.FAILED, Optional.empty(), Optional.of(reason));
+  }
+
+  /** Checks that the table answers, for readiness. */
+  public Future<Void> ping() {
+    return SdkFutures.call(vertx, () -> dynamoDb.describeTable(DescribeTableRequest.builder().tableName(table).build()))
+        .mapEmpty();
+  }
+
+  private Future<Committed> finish(ImageRecord current, ImageState target, Optional<ImageRecord.Result> result,
+                                   Optional<String> reason) {
+    String uploadId = current.uploadId().orElseThrow(() -> new IllegalStateException("no upload on " + current.id()));
+    return commit(current, now -> {
+      boolean sameUpload = now.uploadId().filter(uploadId::equals).isPresent();
+      if (sameUpload && now.state() == target) {
+        return Step.done();
+      }
+      if (!sameUpload || !now.state().canTransitionTo(target)) {
+        return Step.refuse(new TransitionConflictException(now, target));
+      }
+      return Step.write(new ImageRecord(now.id(), target, now.version() + 1, now.createdAt(), clock.instant(),
+          now.upload(), result, reason));
+    }, MAX_ROUNDS);
+  }
+
+  /** What a transition makes of the record as it stands now. */
+  private record Step(ImageRecord next, RuntimeException refusal) {
+    static Step done() {
+      return new Step(null, null);
+    }
+
+    static Step write(ImageRecord next) {
+      return new Step(next, null);
+    }
+
+    static Step refuse(RuntimeException refusal) {
+      return new Step(null, refusal);
+    }
+  }
+
+  private Future<Committed> commit(ImageRecord current, Function<ImageRecord, Step> decide, int roundsLeft) {
+    Step step = decide.apply(current);
+    if (step.refusal() != null) {
+      return Future.failedFuture(step.refusal());
+    }
+    if (step.next() == null) {
+      return Future.succeededFuture(new Committed(current, current, false));
+    }
+    ImageRecord next = step.next();
+    return SdkFutures.call(vertx, () -> dynamoDb.putItem(PutItemRequest.builder()
+            .tableName(table)
+            .item(next.toItem())
+            .conditionExpression("#version = :expected")
+            .expressionAttributeNames(Map.of("#version", "version"))
+            .expressionAttributeValues(Map.of(":expected", ImageRecord.n(current.version())))
+            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+            .build()))
+        .map(done -> new Committed(next, current, true))
+        .recover(err -> {
+          Optional<ImageRecord> latest = currentItem(err);
+          if (latest.isEmpty()) {
+            return Future.failedFuture(err);
+          }
+          if (roundsLeft <= 1) {
+            return Future.failedFuture(new IllegalStateException("image " + current.id()
+                + " kept changing under " + MAX_ROUNDS + " conditional writes"));
+          }
+          LOG.debug("image={} version {} moved to {} before our write; deciding again",
+              current.id(), current.version(), latest.get().version());
+          return commit(latest.get(), decide, roundsLeft - 1);
+        });
+  }
+
+  private static Optional<ImageRecord> currentItem(Throwable err) {
+    if (err instanceof ConditionalCheckFailedException failed && failed.hasItem() && !failed.item().isEmpty()) {
+      return Optional.of(ImageRecord.fromItem(failed.item()));
+    }
+    return Optional.empty();
+  }
+}

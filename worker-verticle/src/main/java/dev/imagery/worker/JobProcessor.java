@@ -1,0 +1,203 @@
+package dev.imagery.worker;
+
+import dev.imagery.shared.aws.SdkFutures;
+import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.image.ImageNotFoundException;
+import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
+import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.image.ObjectKeys;
+import dev.imagery.shared.image.TransitionConflictException;
+import dev.imagery.shared.queue.JobMessage;
+import dev.imagery.shared.queue.JobQueue;
+import dev.imagery.worker.image.ImagePipeline;
+import dev.imagery.worker.image.ImageRejectedException;
+import dev.imagery.worker.image.PipelineOptions;
+import dev.imagery.worker.image.ProcessedImage;
+import dev.imagery.worker.image.RejectReason;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.io.InputStream;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * One job: what a message means for the record decides the work. A job for an upload already processed, failed or
+ * replaced by a newer upload is acknowledged without work (redeliveries are normal). An image that can never be
+ * processed ends {@code failed} with a reason and its message is deleted; anything else leaves the message to come
+ * back, and after the queue's maxReceiveCount it moves to the dead-letter queue.
+ */
+final class JobProcessor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(JobProcessor.class);
+
+  private final Vertx vertx;
+  private final WorkerExecutor pool;
+  private final ImageStore store;
+  private final JobQueue queue;
+  private final S3AsyncClient s3;
+  private final ImageryConfig config;
+  private final Clock clock;
+  private final PipelineOptions options;
+  private final ImagePipeline pipeline = new ImagePipeline();
+
+  JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, JobQueue queue, S3AsyncClient s3,
+               ImageryConfig config, Clock clock) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.store = store;
+    this.queue = queue;
+    this.s3 = s3;
+    this.config = config;
+    this.clock = clock;
+    ImageryConfig.Worker worker = config.worker();
+    this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
+        worker.jpegQuality(), worker.thumbnailSize());
+  }
+
+  /** Handles one message; never fails, whatever happened is logged and left to the queue. */
+  Future<Void> handle(Message message) {
+    Optional<JobMessage> parsed = JobMessage.parse(message.body());
+    if (parsed.isEmpty()) {
+      LOG.error("message={} receive={} is not a job, leaving it for the dead-letter queue: {}",
+          message.messageId(), JobQueue.receiveCount(message), abbreviate(message.body()));
+      return release(message, "-");
+    }
+    JobMessage job = parsed.get();
+    return store.get(job.imageId())
+        .compose(record -> decide(job, record, message))
+        .recover(err -> {
+          if (err instanceof ImageNotFoundException) {
+            LOG.warn("image={} message={} no such image, dropping the job", job.imageId(), message.messageId());
+            return queue.delete(message);
+          }
+          LOG.warn("image={} message={} receive={} failed, will retry: {}", job.imageId(), message.messageId(),
+              JobQueue.receiveCount(message), SdkFutures.unwrap(err).toString());
+          return release(message, job.imageId());
+        });
+  }
+
+  private Future<Void> decide(JobMessage job, ImageRecord record, Message message) {
+    boolean current = record.uploadId().filter(job.uploadId()::equals).isPresent();
+    if (!current || record.state() != ImageState.UPLOADED) {
+      LOG.info("image={} message={} upload={} nothing to do: image is {} with upload {}", job.imageId(),
+          message.messageId(), job.uploadId(), record.state().wireName(), record.uploadId().orElse("-"));
+      return queue.delete(message);
+    }
+    long started = System.nanoTime();
+    VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
+        config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
+    return process(record)
+        .compose(result -> store.markProcessed(record, result)
+            .map(committed -> {
+              LOG.info("image={} message={} upload={} processed in {} ms", job.imageId(), message.messageId(),
+                  job.uploadId(), (System.nanoTime() - started) / 1_000_000);
+              return (Void) null;
+            })
+            .recover(err -> err instanceof TransitionConflictException conflict
+                ? superseded(record, result, conflict)
+                : Future.failedFuture(err)))
+        .recover(err -> err instanceof ImageRejectedException rejected
+            ? fail(record, message, rejected.getMessage())
+            : Future.failedFuture(err))
+        .compose(done -> queue.delete(message))
+        .eventually(() -> {
+          heartbeat.stop();
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<ImageRecord.Result> process(ImageRecord record) {
+    ImageRecord.Upload upload = record.upload().orElseThrow();
+    return SdkFutures.call(vertx, () -> s3.getObject(
+            GetObjectRequest.builder().bucket(config.resources().bucket()).key(upload.rawKey()).build(),
+            AsyncResponseTransformer.<GetObjectResponse>toBlockingInputStream()))
+        .recover(err -> err instanceof NoSuchKeyException
+            ? Future.failedFuture(new ImageRejectedException(
+                RejectReason.CORRUPT, "the uploaded file is missing from storage"))
+            : Future.failedFuture(err))
+        .compose(raw -> pool.executeBlocking(() -> runPipeline(raw), false))
+        .compose(image -> storeResult(record, upload, image));
+  }
+
+  /** On the worker pool: decoding, the filter and encoding block and burn CPU. */
+  private ProcessedImage runPipeline(ResponseInputStream<GetObjectResponse> raw) throws Exception {
+    try (InputStream in = raw) {
+      return pipeline.process(in, options);
+    }
+  }
+
+  private Future<ImageRecord.Result> storeResult(ImageRecord record, ImageRecord.Upload upload, ProcessedImage image) {
+    String resultKey = ObjectKeys.result(record.id(), upload.uploadId(), image.resultFormat().extension());
+    String thumbnailKey = ObjectKeys.thumbnail(record.id(), upload.uploadId());
+    Future<?> result = put(resultKey, image.resultFormat().contentType(), image.result(), record);
+    Future<?> thumbnail = put(thumbnailKey, "image/jpeg", image.thumbnail(), record);
+    return Future.all(result, thumbnail).map(both -> new ImageRecord.Result(resultKey,
+        image.resultFormat().contentType(), thumbnailKey, image.width(), image.height(), clock.instant()));
+  }
+
+  private Future<?> put(String key, String contentType, byte[] bytes, ImageRecord record) {
+    return SdkFutures.call(vertx, () -> s3.putObject(PutObjectRequest.builder()
+            .bucket(config.resources().bucket())
+            .key(key)
+            .contentType(contentType)
+            .contentLength((long) bytes.length)
+            .metadata(Map.of("image-id", record.id(), "upload-id", record.uploadId().orElseThrow()))
+            .build(),
+        AsyncRequestBody.fromBytes(bytes)));
+  }
+
+  /** A newer upload replaced ours while we worked: our results belong to nothing. */
+  private Future<Void> superseded(ImageRecord record, ImageRecord.Result result, TransitionConflictException conflict) {
+    LOG.info("image={} upload={} superseded while processing ({}), discarding the result", record.id(),
+        record.uploadId().orElse("-"), conflict.getMessage());
+    return Future.join(delete(result.resultKey()), delete(result.thumbnailKey())).mapEmpty();
+  }
+
+  private Future<Void> fail(ImageRecord record, Message message, String reason) {
+    LOG.warn("image={} message={} upload={} cannot be processed: {}", record.id(), message.messageId(),
+        record.uploadId().orElse("-"), reason);
+    return store.markFailed(record, reason)
+        .<Void>mapEmpty()
+        .recover(err -> err instanceof TransitionConflictException ? Future.succeededFuture() : Future.failedFuture(err));
+  }
+
+  private Future<Void> delete(String key) {
+    return SdkFutures.call(vertx, () -> s3.deleteObject(
+            DeleteObjectRequest.builder().bucket(config.resources().bucket()).key(key).build()))
+        .mapEmpty();
+  }
+
+  /**
+   * Makes the message visible again after a backoff that grows with its receive count, instead of after the full
+   * visibility timeout; each receive still counts toward the dead-letter queue.
+   */
+  private Future<Void> release(Message message, String imageId) {
+    int delaySeconds = (int) Math.min(config.worker().visibilityTimeoutSeconds(),
+        WorkerVerticle.backoffMs(JobQueue.receiveCount(message) + 2) / 1000);
+    return queue.changeVisibility(message, delaySeconds)
+        .recover(err -> {
+          LOG.warn("image={} message={} could not be released early: {}", imageId, message.messageId(),
+              err.toString());
+          return Future.succeededFuture();
+        });
+  }
+
+  private static String abbreviate(String body) {
+    return body.length() <= 200 ? body : body.substring(0, 200) + "...";
+  }
+}

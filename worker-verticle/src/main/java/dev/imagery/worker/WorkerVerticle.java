@@ -1,0 +1,115 @@
+package dev.imagery.worker;
+
+import dev.imagery.shared.aws.AwsClients;
+import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.queue.JobQueue;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.WorkerExecutor;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.model.Message;
+
+/**
+ * Long-polls the job queue and runs at most {@code concurrency} jobs at once: it asks SQS only for as many
+ * messages as it has free slots, so nothing waits in memory while its visibility runs out. Image work runs on
+ * a named, bounded worker pool, never on the event loop.
+ */
+public final class WorkerVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WorkerVerticle.class);
+
+  static final String POOL_NAME = "imagery-image-pool";
+  private static final int MAX_BATCH = 10;
+  private static final long MAX_BACKOFF_MS = 30_000;
+
+  private final ImageryConfig config;
+  private final AwsClients aws;
+  private final Set<Future<Void>> inFlight = new HashSet<>();
+  private WorkerExecutor pool;
+  private JobQueue queue;
+  private JobProcessor processor;
+  private boolean polling;
+  private boolean stopping;
+  private int consecutiveFailures;
+
+  public WorkerVerticle(ImageryConfig config, AwsClients aws) {
+    this.config = config;
+    this.aws = aws;
+  }
+
+  @Override
+  public Future<?> start() {
+    ImageryConfig.Worker worker = config.worker();
+    pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
+    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
+        .onSuccess(resolved -> {
+          queue = resolved;
+          processor = new JobProcessor(vertx, pool, store, queue, aws.s3(), config, Clock.systemUTC());
+          LOG.info("worker polling {} with {} slots", queue.url(), worker.concurrency());
+          poll();
+        });
+  }
+
+  /** Stops asking for work and finishes the jobs it holds. */
+  @Override
+  public Future<?> stop() {
+    stopping = true;
+    return Future.join(new ArrayList<>(inFlight))
+        .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+  private void poll() {
+    int free = config.worker().concurrency() - inFlight.size();
+    if (stopping || polling || free <= 0) {
+      return;
+    }
+    polling = true;
+    queue.receive(Math.min(MAX_BATCH, free), config.worker().receiveWaitSeconds(),
+            config.worker().visibilityTimeoutSeconds())
+        .onComplete(received -> {
+          polling = false;
+          if (received.failed()) {
+            long delay = backoffMs(++consecutiveFailures);
+            LOG.warn("receive failed ({} in a row), retrying in {} ms: {}", consecutiveFailures, delay,
+                received.cause().toString());
+            vertx.setTimer(delay, t -> poll());
+            return;
+          }
+          consecutiveFailures = 0;
+          dispatch(received.result());
+          poll();
+        });
+  }
+
+  private void dispatch(List<Message> messages) {
+    for (Message message : messages) {
+      if (stopping) {
+        // Received while stopping: hand it straight back instead of letting it sit out its visibility timeout.
+        queue.changeVisibility(message, 0);
+        continue;
+      }
+      Future<Void> job = processor.handle(message);
+      inFlight.add(job);
+      job.onComplete(done -> {
+        inFlight.remove(job);
+        poll();
+      });
+    }
+  }
+
+  /** Exponential with full jitter, so a fleet of workers does not hammer a recovering backend in step. */
+  static long backoffMs(int failures) {
+    long ceiling = Math.min(MAX_BACKOFF_MS, 250L << Math.min(failures, 16));
+    return ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1);
+  }
+}

@@ -1,0 +1,80 @@
+package dev.imagery.worker.image;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Iterator;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+
+/**
+ * Encodes a TYPE_3BYTE_BGR image to bytes in memory (never temp files). No metadata is written: the image was
+ * built fresh by the pipeline, so nothing from the upload (EXIF, GPS, ICC, comments) can ride along.
+ * Stateless and thread-safe.
+ */
+public final class ImageEncoder {
+
+    public static final float DEFAULT_JPEG_QUALITY = 0.85f;
+
+    /**
+     * @param jpegQuality 0..1, used for JPEG only
+     * @throws IllegalArgumentException for a quality outside 0..1
+     */
+    public byte[] encode(BufferedImage img, OutputFormat fmt, float jpegQuality) {
+        if (!(jpegQuality >= 0f && jpegQuality <= 1f)) {
+            throw new IllegalArgumentException("jpegQuality must be within 0..1: " + jpegQuality);
+        }
+        // Pre-size for a typical photo JPEG (~1 byte per 8 pixels) to avoid most array growth.
+        ByteArrayOutputStream out = new ByteArrayOutputStream(
+                (int) Math.min(Integer.MAX_VALUE - 8, Math.max(8192L, (long) img.getWidth() * img.getHeight() / 8)));
+        try {
+            switch (fmt) {
+                case JPEG -> writeJpeg(img, jpegQuality, out);
+                case PNG -> writePng(img, out);
+                default -> throw new IllegalArgumentException("unknown format " + fmt);
+            }
+        } catch (IOException e) {
+            // Only an in-memory stream is written to: an IOException here is an encoder bug, not I/O.
+            throw new UncheckedIOException("encoding " + fmt + " failed", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writeJpeg(BufferedImage img, float quality, ByteArrayOutputStream out) throws IOException {
+        ImageWriter writer = firstWriter("jpeg");
+        try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+            ImageWriteParam param = writer.getDefaultWriteParam();
+            param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+            param.setCompressionQuality(quality);
+            writer.setOutput(ios);
+            // Null metadata: the writer emits only a default JFIF header.
+            writer.write(null, new IIOImage(img, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    /** The ImageIO PNG writer with its default settings; not ImageIO.write, which may cache to a temp file. */
+    private static void writePng(BufferedImage img, ByteArrayOutputStream out) throws IOException {
+        ImageWriter writer = firstWriter("png");
+        try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(ios);
+            writer.write(null, new IIOImage(img, null, null), writer.getDefaultWriteParam());
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    private static ImageWriter firstWriter(String format) {
+        Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format);
+        if (!writers.hasNext()) {
+            throw new IllegalStateException("no ImageIO writer for " + format);
+        }
+        return writers.next();
+    }
+}
