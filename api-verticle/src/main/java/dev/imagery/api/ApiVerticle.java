@@ -58,7 +58,7 @@ public final class ApiVerticle extends VerticleBase {
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
         .compose(resolved -> {
           queue = resolved;
-          uploads = new UploadFlow(vertx, store, queue, aws.s3(), config.resources().bucket(),
+          uploads = new UploadFlow(vertx, store, queue, aws.s3Uploads(), aws.s3(), config.resources().bucket(),
               config.api().maxUploadBytes(), Clock.systemUTC());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.api().host())

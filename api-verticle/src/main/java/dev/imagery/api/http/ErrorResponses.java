@@ -25,6 +25,9 @@ public final class ErrorResponses {
   /** Seconds a client should wait before retrying a request that met a backend outage. */
   static final int RETRY_AFTER_SECONDS = 5;
 
+  /** How long a refused upload may keep sending before its connection is closed. */
+  static final long DRAIN_TIMEOUT_MS = 10_000;
+
   private ErrorResponses() {
   }
 
@@ -47,8 +50,15 @@ public final class ErrorResponses {
       return;
     }
     if (!ctx.request().isEnded()) {
-      // The rest of the body will not be read: tell the client, then close instead of draining it.
+      // The body is being discarded: this connection ends with this request.
       response.putHeader(HttpHeaders.CONNECTION, "close");
+      ctx.request().resume();
+      long timer = ctx.vertx().setTimer(DRAIN_TIMEOUT_MS, t -> {
+        if (!ctx.request().isEnded()) {
+          ctx.request().connection().close();
+        }
+      });
+      ctx.request().endHandler(v -> ctx.vertx().cancelTimer(timer));
     }
     if (error.status() == 503) {
       response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));

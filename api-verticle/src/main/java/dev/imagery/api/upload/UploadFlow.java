@@ -38,16 +38,18 @@ public final class UploadFlow {
   private final Vertx vertx;
   private final ImageStore store;
   private final JobQueue queue;
+  private final S3AsyncClient s3Uploads;
   private final S3AsyncClient s3;
   private final String bucket;
   private final long maxBytes;
   private final Clock clock;
 
-  public UploadFlow(Vertx vertx, ImageStore store, JobQueue queue, S3AsyncClient s3, String bucket, long maxBytes,
-                    Clock clock) {
+  public UploadFlow(Vertx vertx, ImageStore store, JobQueue queue, S3AsyncClient s3Uploads, S3AsyncClient s3,
+                    String bucket, long maxBytes, Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
+    this.s3Uploads = s3Uploads;
     this.s3 = s3;
     this.bucket = bucket;
     this.maxBytes = maxBytes;
@@ -58,8 +60,19 @@ public final class UploadFlow {
   public Future<ImageRecord> accept(String id, HttpServerRequest request) {
     return store.get(id)
         .compose(current -> FilePartReceiver.receive(request, FILE_FIELD))
-        .compose(file -> storeRaw(id, file))
+        .compose(file -> storeRaw(id, file).onFailure(err -> discardRest(file)))
         .compose(upload -> commit(id, upload));
+  }
+
+  /**
+   * After a refusal, reads and drops what the client still sends, so that it can finish sending and read our
+   * answer; the error handler closes the connection if that takes too long.
+   */
+  private static void discardRest(SniffedFile file) {
+    file.upload().exceptionHandler(err -> { });
+    file.upload().endHandler(v -> { });
+    file.upload().handler(chunk -> { });
+    file.upload().resume();
   }
 
   private Future<ImageRecord.Upload> storeRaw(String id, SniffedFile file) {
@@ -77,7 +90,7 @@ public final class UploadFlow {
     UploadPublisher body = new UploadPublisher(vertx.getOrCreateContext(), file.head(), file.upload(), file.ended(),
         maxBytes);
     long started = System.nanoTime();
-    return SdkFutures.call(vertx, () -> s3.putObject(PutObjectRequest.builder()
+    return SdkFutures.call(vertx, () -> s3Uploads.putObject(PutObjectRequest.builder()
                 .bucket(bucket)
                 .key(key)
                 .contentType(format.contentType())

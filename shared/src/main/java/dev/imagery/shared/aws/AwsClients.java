@@ -27,19 +27,29 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  */
 public final class AwsClients implements AutoCloseable {
 
-  /** Part size of streamed S3 uploads: memory held per upload is a few parts, whatever the object's size. */
-  public static final long PART_SIZE_BYTES = 8L * 1024 * 1024;
+  /** Part size of streamed S3 uploads (the S3 minimum): memory held per upload is a few parts, whatever its size. */
+  public static final long PART_SIZE_BYTES = 5L * 1024 * 1024;
+
+  /**
+   * Memory the SDK may buffer per streamed upload. With an unknown length a part is passed on only once complete,
+   * so part 1 and a full part 2 must fit with room to spare: at exactly 2 parts (the SDK's own minimum) the
+   * splitter stops asking for bytes just before part 2 completes, and the upload stalls for good.
+   */
+  public static final long UPLOAD_BUFFER_BYTES = 3 * PART_SIZE_BYTES;
 
   private final SdkAsyncHttpClient http;
   private final DynamoDbAsyncClient dynamoDb;
   private final SqsAsyncClient sqs;
   private final S3AsyncClient s3;
+  private final S3AsyncClient s3Uploads;
 
-  private AwsClients(SdkAsyncHttpClient http, DynamoDbAsyncClient dynamoDb, SqsAsyncClient sqs, S3AsyncClient s3) {
+  private AwsClients(SdkAsyncHttpClient http, DynamoDbAsyncClient dynamoDb, SqsAsyncClient sqs, S3AsyncClient s3,
+                     S3AsyncClient s3Uploads) {
     this.http = http;
     this.dynamoDb = dynamoDb;
     this.sqs = sqs;
     this.s3 = s3;
+    this.s3Uploads = s3Uploads;
   }
 
   public static AwsClients create(ImageryConfig.Aws aws) {
@@ -63,15 +73,19 @@ public final class AwsClients implements AutoCloseable {
         aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout())
         // Emulators answer on one host name; real S3 keeps virtual-hosted style.
         .forcePathStyle(aws.s3Endpoint().isPresent())
+        .build();
+    S3AsyncClient s3Uploads = configure(S3AsyncClient.builder(), http, credentials, region,
+        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout())
+        .forcePathStyle(aws.s3Endpoint().isPresent())
         // Uploads stream with an unknown length, which only the multipart client accepts.
         .multipartEnabled(true)
         .multipartConfiguration(MultipartConfiguration.builder()
             .minimumPartSizeInBytes(PART_SIZE_BYTES)
             .thresholdInBytes(PART_SIZE_BYTES)
-            .apiCallBufferSizeInBytes(2 * PART_SIZE_BYTES)
+            .apiCallBufferSizeInBytes(UPLOAD_BUFFER_BYTES)
             .build())
         .build();
-    return new AwsClients(http, dynamoDb, sqs, s3);
+    return new AwsClients(http, dynamoDb, sqs, s3, s3Uploads);
   }
 
   private static AwsCredentialsProvider credentials(ImageryConfig.Aws aws) {
@@ -106,8 +120,14 @@ public final class AwsClients implements AutoCloseable {
     return sqs;
   }
 
+  /** For gets, deletes and puts of known length. Downloads stay single requests, which every S3 emulator serves. */
   public S3AsyncClient s3() {
     return s3;
+  }
+
+  /** For bodies of unknown length, uploaded in parts of {@link #PART_SIZE_BYTES}. */
+  public S3AsyncClient s3Uploads() {
+    return s3Uploads;
   }
 
   @Override
@@ -115,6 +135,7 @@ public final class AwsClients implements AutoCloseable {
     dynamoDb.close();
     sqs.close();
     s3.close();
+    s3Uploads.close();
     // Passed in by us, so the SDK clients leave it open.
     http.close();
   }

@@ -1,0 +1,158 @@
+package dev.imagery.local.it;
+
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/** A plain HTTP client for the API, as any REST client would use it. */
+final class ApiClient {
+
+  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+
+  private final String base;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5))
+      .version(HttpClient.Version.HTTP_1_1)
+      .build();
+
+  ApiClient(String base) {
+    this.base = base;
+  }
+
+  String base() {
+    return base;
+  }
+
+  Response send(String method, String path) {
+    return send(HttpRequest.newBuilder(URI.create(base + path))
+        .method(method, HttpRequest.BodyPublishers.noBody()));
+  }
+
+  Response get(String path) {
+    return send("GET", path);
+  }
+
+  byte[] bytes(String path) {
+    try {
+      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
+          .timeout(REQUEST_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) {
+        throw new AssertionError("GET " + path + " answered " + response.statusCode());
+      }
+      return response.body();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  String createImage() {
+    Response created = send("POST", "/image");
+    if (created.status() != 201) {
+      throw new AssertionError("create answered " + created);
+    }
+    return created.json().getString("id");
+  }
+
+  /** Uploads {@code content} as the multipart field {@code field}, with a Content-Length. */
+  Response upload(String id, String field, String filename, byte[] content) {
+    Multipart body = new Multipart().file(field, filename, content);
+    return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
+        .header("Content-Type", body.contentType())
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())));
+  }
+
+  Response upload(String id, byte[] content) {
+    return upload(id, "file", "photo", content);
+  }
+
+  /** Uploads a file of unknown length, sent chunked: the server cannot judge the size up front. */
+  Response uploadChunked(String id, Supplier<InputStream> content) {
+    Multipart framing = new Multipart();
+    return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
+        .header("Content-Type", framing.contentType())
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new SequenceInputStream(
+            java.util.Collections.enumeration(List.of(
+                new ByteArrayInputStream(framing.fileHeader("file", "big.jpg")),
+                content.get(),
+                new ByteArrayInputStream(framing.closing())))))));
+  }
+
+  Response send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> response = http.send(request.timeout(REQUEST_TIMEOUT).build(),
+          HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body(), response.headers());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  record Response(int status, String body, java.net.http.HttpHeaders headers) {
+    JsonObject json() {
+      return new JsonObject(body);
+    }
+
+    @Override
+    public String toString() {
+      return status + " " + body;
+    }
+  }
+
+  /** multipart/form-data framing, written by hand so tests control every byte. */
+  static final class Multipart {
+    private final String boundary = "imagery-" + UUID.randomUUID();
+    private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+    String contentType() {
+      return "multipart/form-data; boundary=" + boundary;
+    }
+
+    Multipart field(String name, String value) {
+      write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n");
+      return this;
+    }
+
+    Multipart file(String name, String filename, byte[] content) {
+      out.writeBytes(fileHeader(name, filename));
+      out.writeBytes(content);
+      write("\r\n");
+      return this;
+    }
+
+    byte[] fileHeader(String name, String filename) {
+      return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename
+          + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    byte[] closing() {
+      return ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    byte[] bytes() {
+      write("--" + boundary + "--\r\n");
+      return out.toByteArray();
+    }
+
+    private void write(String text) {
+      out.writeBytes(text.getBytes(StandardCharsets.UTF_8));
+    }
+  }
+}
