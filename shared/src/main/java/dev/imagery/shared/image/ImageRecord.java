@@ -1,6 +1,7 @@
 package dev.imagery.shared.image;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -21,13 +22,25 @@ public record ImageRecord(
     Optional<Result> result,
     Optional<String> failureReason) {
 
+  /** Times are kept at the precision DynamoDB stores them, so a record read back equals the one written. */
+  public ImageRecord {
+    createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
+    updatedAt = updatedAt.truncatedTo(ChronoUnit.MILLIS);
+  }
+
   /** The raw object of the latest accepted upload. */
   public record Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt) {
+    public Upload {
+      uploadedAt = uploadedAt.truncatedTo(ChronoUnit.MILLIS);
+    }
   }
 
   /** The sepia result and its thumbnail. */
   public record Result(String resultKey, String contentType, String thumbnailKey, int width, int height,
                        Instant processedAt) {
+    public Result {
+      processedAt = processedAt.truncatedTo(ChronoUnit.MILLIS);
+    }
   }
 
   public static ImageRecord created(String id, Instant now) {

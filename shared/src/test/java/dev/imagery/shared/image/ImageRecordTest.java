@@ -35,6 +35,14 @@ class ImageRecordTest {
   }
 
   @Test
+  void timesAreKeptAtTheStoredPrecision() {
+    ImageRecord created = ImageRecord.created("id", Instant.parse("2026-11-24T05:00:00.123456789Z"));
+
+    assertThat(created.createdAt()).isEqualTo(T0);
+    assertThat(ImageRecord.fromItem(created.toItem())).isEqualTo(created);
+  }
+
+  @Test
   void aFailureReasonIsKept() {
     ImageRecord failed = new ImageRecord("id", ImageState.FAILED, 2, T0, T0, Optional.empty(), Optional.empty(),
         Optional.of("image is corrupt"));

@@ -1,0 +1,69 @@
+package dev.imagery.local.it;
+
+import dev.imagery.shared.queue.JobMessage;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
+import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
+
+/** Direct looks at the emulators behind the API, to check what the API cannot show. */
+final class Backend {
+
+  private final TestStack stack;
+
+  Backend(TestStack stack) {
+    this.stack = stack;
+  }
+
+  List<String> keys(String prefix) {
+    return stack.imagery.aws().s3().listObjectsV2(ListObjectsV2Request.builder()
+            .bucket(stack.bucket()).prefix(prefix).build())
+        .join()
+        .contents().stream().map(S3Object::key).toList();
+  }
+
+  /** The upload id of an image's only raw object. */
+  String uploadId(String imageId) {
+    List<String> raw = keys("raw/" + imageId + "/");
+    if (raw.size() != 1) {
+      throw new AssertionError("expected one raw object for " + imageId + ", found " + raw);
+    }
+    return raw.get(0).substring(raw.get(0).lastIndexOf('/') + 1);
+  }
+
+  void sendJob(JobMessage job) {
+    stack.imagery.aws().sqs().sendMessage(SendMessageRequest.builder()
+        .queueUrl(queueUrl(stack.imagery.config().resources().queue()))
+        .messageBody(job.toJson())
+        .build()).join();
+  }
+
+  /** Visible plus in-flight messages of a queue. */
+  int pending(String queueName) {
+    Map<QueueAttributeName, String> attributes = stack.imagery.aws().sqs().getQueueAttributes(
+        GetQueueAttributesRequest.builder()
+            .queueUrl(queueUrl(queueName))
+            .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)
+            .build()).join().attributes();
+    return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+        + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+  }
+
+  int pendingJobs() {
+    return pending(stack.imagery.config().resources().queue());
+  }
+
+  int deadLetters() {
+    return pending(stack.imagery.config().resources().deadLetterQueue());
+  }
+
+  private String queueUrl(String name) {
+    return stack.imagery.aws().sqs().getQueueUrl(GetQueueUrlRequest.builder().queueName(name).build())
+        .join().queueUrl();
+  }
+}
