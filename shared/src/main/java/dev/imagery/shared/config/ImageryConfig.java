@@ -9,7 +9,7 @@ import java.util.Optional;
  * Everything Imagery reads from its environment, read once at start-up. Every variable is documented in the
  * README's configuration table; names and defaults live here and only here.
  */
-public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker) {
+public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker, Duration shutdownTimeout) {
 
   /** How to reach AWS (or the emulators) and how long to wait for it. */
   public record Aws(
@@ -111,6 +111,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.choice("IMAGERY_OUTPUT_FORMAT", OutputPolicy.class, OutputPolicy.AUTO),
         env.decimal("IMAGERY_JPEG_QUALITY", 0.85f, 0.05f, 1.0f),
         env.integer("IMAGERY_THUMBNAIL_SIZE", 256, 16, 4096));
-    return new ImageryConfig(aws, resources, api, worker);
+    // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
+    Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
+    return new ImageryConfig(aws, resources, api, worker, shutdown);
   }
 }

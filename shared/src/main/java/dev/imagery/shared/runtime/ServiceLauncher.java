@@ -17,33 +17,42 @@ import org.slf4j.LoggerFactory;
 public final class ServiceLauncher {
 
   private static final Logger LOG = LoggerFactory.getLogger(ServiceLauncher.class);
-  private static final long SHUTDOWN_TIMEOUT_SECONDS = 30;
+  private static final long START_TIMEOUT_SECONDS = 120;
 
   private ServiceLauncher() {
   }
 
+  /**
+   * Starts the service and returns once it is deployed; exits with status 1 if it cannot start. Called on the main
+   * thread, which waits here: Vert.x starts its (non-daemon) threads lazily, so returning early could let the JVM
+   * exit before anything runs.
+   */
   public static void run(String name, ImageryConfig config, Function<AwsClients, Deployable> verticle) {
     long started = System.nanoTime();
     Vertx vertx = Vertx.vertx();
     AwsClients aws = AwsClients.create(config.aws());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(name, vertx, aws), name + "-shutdown"));
-    ResourceSetup.ensure(vertx, aws, config)
-        .compose(ready -> vertx.deployVerticle(verticle.apply(aws)))
-        .onSuccess(id -> LOG.info("{} started in {} ms", name, (System.nanoTime() - started) / 1_000_000))
-        .onFailure(err -> {
-          LOG.error("{} failed to start: {}", name, err.toString(), err);
-          // Exits through the shutdown hook, which releases what did start.
-          System.exit(1);
-        });
+    long shutdownSeconds = config.shutdownTimeout().toSeconds();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(name, vertx, aws, shutdownSeconds),
+        name + "-shutdown"));
+    try {
+      ResourceSetup.ensure(vertx, aws, config)
+          .compose(ready -> vertx.deployVerticle(verticle.apply(aws)))
+          .await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      LOG.info("{} started in {} ms", name, (System.nanoTime() - started) / 1_000_000);
+    } catch (Exception e) {
+      LOG.error("{} failed to start: {}", name, e.toString(), e);
+      // Exits through the shutdown hook, which releases what did start.
+      System.exit(1);
+    }
   }
 
-  private static void stop(String name, Vertx vertx, AwsClients aws) {
+  private static void stop(String name, Vertx vertx, AwsClients aws, long shutdownSeconds) {
     LOG.info("{} stopping", name);
     try {
       // Off the event loop (a JVM shutdown thread): waiting here blocks nothing that serves requests.
-      vertx.close().await(SHUTDOWN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+      vertx.close().await(shutdownSeconds, TimeUnit.SECONDS);
     } catch (TimeoutException e) {
-      LOG.warn("{} did not stop within {} s", name, SHUTDOWN_TIMEOUT_SECONDS);
+      LOG.warn("{} did not stop within {} s", name, shutdownSeconds);
     } catch (RuntimeException e) {
       LOG.warn("{} stopped with an error: {}", name, e.toString());
     } finally {
