@@ -2,12 +2,18 @@ package dev.imagery.local;
 
 import com.amazonaws.services.dynamodbv2.local.main.CommandLineInput;
 import com.amazonaws.services.dynamodbv2.local.main.ServerRunner;
+import com.amazonaws.services.dynamodbv2.local.server.AbstractLocalDynamoDBServerHandler;
 import com.amazonaws.services.dynamodbv2.local.server.DynamoDBProxyServer;
+import com.amazonaws.services.dynamodbv2.local.server.LocalDynamoDBRequestHandler;
+import com.amazonaws.services.dynamodbv2.local.shared.access.LocalDBClient;
+import com.amazonaws.services.dynamodbv2.local.shared.jobs.JobsRegister;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,13 +76,20 @@ public final class LocalAwsServers implements AutoCloseable {
   /** The only interface the servers listen on. */
   public static final String HOST = "127.0.0.1";
   public static final String REGION = "us-east-1";
-  /** S3Proxy verifies SigV2/SigV4 signatures made with exactly these; DynamoDB Local and ElasticMQ accept any. */
-  public static final String ACCESS_KEY_ID = "imagerylocal"; // DynamoDB Local 2.x accepts only letters and digits here
+  /**
+   * S3Proxy verifies SigV2/SigV4 signatures made with exactly these; ElasticMQ accepts any; DynamoDB Local 2.x
+   * accepts any secret but only an access key of letters and digits ("imagery-local" gets "The Access Key ID or
+   * security token is invalid").
+   */
+  public static final String ACCESS_KEY_ID = "imagerylocal";
   public static final String SECRET_ACCESS_KEY = "imagery-local-secret";
   /** The account in ElasticMQ's queue URLs and ARNs. */
   public static final String ACCOUNT_ID = "000000000000";
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+  private static final String DYNAMODB_NAME = "DynamoDB Local";
+  private static final String SQS_NAME = "ElasticMQ (SQS)";
+  private static final String S3_NAME = "S3Proxy (S3)";
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 
   /**
@@ -165,6 +178,15 @@ public final class LocalAwsServers implements AutoCloseable {
     Objects.requireNonNull(dataDir, "dataDir");
     long startedAt = System.nanoTime();
     Optional<Path> dir = dataDir.map(Path::toAbsolutePath);
+    // Checked up front so that a taken port fails fast, before any server starts (or logs a bind stack trace).
+    // A port taken between this check and the bind still fails with the same message, from startOrExplain.
+    List<String> taken = new ArrayList<>();
+    requireFree(ports.dynamodb(), DYNAMODB_NAME, Ports.DYNAMODB_ENV).ifPresent(taken::add);
+    requireFree(ports.sqs(), SQS_NAME, Ports.SQS_ENV).ifPresent(taken::add);
+    requireFree(ports.s3(), S3_NAME, Ports.S3_ENV).ifPresent(taken::add);
+    if (!taken.isEmpty()) {
+      throw new IllegalStateException(String.join("; ", taken));
+    }
 
     AtomicInteger threads = new AtomicInteger();
     ExecutorService starter = Executors.newFixedThreadPool(3, task -> {
@@ -174,37 +196,41 @@ public final class LocalAwsServers implements AutoCloseable {
     });
     try {
       CompletableFuture<Running> dynamoDb = CompletableFuture.supplyAsync(
-          () -> startOrExplain("DynamoDB Local", ports.dynamodb(), Ports.DYNAMODB_ENV,
+          () -> startOrExplain(DYNAMODB_NAME, ports.dynamodb(), Ports.DYNAMODB_ENV,
               () -> DynamoDbLocal.start(ports.dynamodb(), dir)), starter);
       CompletableFuture<Running> sqs = CompletableFuture.supplyAsync(
-          () -> startOrExplain("ElasticMQ (SQS)", ports.sqs(), Ports.SQS_ENV,
+          () -> startOrExplain(SQS_NAME, ports.sqs(), Ports.SQS_ENV,
               () -> ElasticMq.start(ports.sqs(), dir)), starter);
       CompletableFuture<Running> s3 = CompletableFuture.supplyAsync(
-          () -> startOrExplain("S3Proxy (S3)", ports.s3(), Ports.S3_ENV,
+          () -> startOrExplain(S3_NAME, ports.s3(), Ports.S3_ENV,
               () -> S3ProxyServer.start(ports.s3(), dir)), starter);
 
       List<Running> started = new ArrayList<>();
       List<Throwable> failures = new ArrayList<>();
+      long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
       for (CompletableFuture<Running> server : List.of(dynamoDb, sqs, s3)) {
         try {
-          started.add(server.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+          started.add(server.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
         } catch (ExecutionException | CompletionException e) {
           failures.add(e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
+          // Should it start after all, stop it then.
+          server.thenAccept(LocalAwsServers::stopQuietly);
           failures.add(new IllegalStateException("a local AWS server did not start within " + START_TIMEOUT, e));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          server.thenAccept(LocalAwsServers::stopQuietly);
           failures.add(e);
         }
       }
       if (!failures.isEmpty()) {
         started.forEach(LocalAwsServers::stopQuietly);
-        IllegalStateException failure = failures.get(0) instanceof IllegalStateException first
-            && failures.size() == 1
-            ? first
+        Throwable first = failures.get(0);
+        IllegalStateException failure = failures.size() == 1 && first instanceof IllegalStateException only
+            ? only
             : new IllegalStateException("Local AWS servers failed to start: "
-                + failures.stream().map(Throwable::getMessage).toList(), failures.get(0));
-        failures.stream().skip(failure == failures.get(0) ? 1 : 0).forEach(failure::addSuppressed);
+                + failures.stream().map(Throwable::getMessage).toList(), first);
+        failures.stream().skip(1).forEach(failure::addSuppressed);
         throw failure;
       }
       LocalAwsServers servers = new LocalAwsServers(started.get(0), started.get(1), started.get(2), dir);
@@ -291,6 +317,23 @@ public final class LocalAwsServers implements AutoCloseable {
     Running start() throws Exception;
   }
 
+  private static Optional<String> requireFree(int port, String name, String envVariable) {
+    if (port == 0) {
+      return Optional.empty();
+    }
+    try (ServerSocket probe = new ServerSocket()) {
+      probe.setReuseAddress(true); // as the servers do: a port in TIME_WAIT after a stop counts as free
+      probe.bind(new InetSocketAddress(HOST, port));
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.of(portInUse(port, name, envVariable));
+    }
+  }
+
+  private static String portInUse(int port, String name, String envVariable) {
+    return "port " + port + " for " + name + " is in use: is another Imagery local stack running? set " + envVariable;
+  }
+
   private static Running startOrExplain(String name, int port, String envVariable, Starter starter) {
     try {
       return starter.start();
@@ -299,8 +342,7 @@ public final class LocalAwsServers implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       if (port != 0 && isBindFailure(e)) {
-        throw new IllegalStateException("port " + port + " for " + name
-            + " is in use: is another Imagery local stack running? set " + envVariable, e);
+        throw new IllegalStateException(portInUse(port, name, envVariable), e);
       }
       throw new IllegalStateException(name + " failed to start on " + HOST + ":" + port + ": " + e, e);
     }
@@ -390,9 +432,7 @@ public final class LocalAwsServers implements AutoCloseable {
     }
 
     private static Server jettyOf(DynamoDBProxyServer server) throws ReflectiveOperationException {
-      Field field = DynamoDBProxyServer.class.getDeclaredField("server");
-      field.setAccessible(true);
-      return (Server) field.get(server);
+      return (Server) field(DynamoDBProxyServer.class, "server").get(server);
     }
 
     @Override
@@ -407,8 +447,48 @@ public final class LocalAwsServers implements AutoCloseable {
 
     @Override
     public void stop() throws Exception {
-      // Stops Jetty, then closes the database (and its SQLite worker threads).
+      // Stops Jetty, then closes the database and flags its background jobs to end.
       server.stop();
+      // Those jobs (TTL deletion, GSI creation, stream shard rollover) run on a non-daemon pool and only look at
+      // the flag between sleeps, hours long for the shard rollover: interrupt them, or the JVM cannot exit.
+      try {
+        interruptBackgroundJobs();
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        LOG.warn("Could not stop DynamoDB Local's background job threads; they may keep the JVM alive", e);
+      }
+    }
+
+    private void interruptBackgroundJobs() throws ReflectiveOperationException, InterruptedException {
+      Object serverHandler = field(DynamoDBProxyServer.class, "serverHandler").get(server);
+      List<Object> requestHandlers = new ArrayList<>();
+      requestHandlers.add(field(AbstractLocalDynamoDBServerHandler.class, "primaryHandler").get(serverHandler));
+      requestHandlers.addAll(((Map<?, ?>) field(AbstractLocalDynamoDBServerHandler.class, "secondaryHandlers")
+          .get(serverHandler)).values());
+      long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+      for (Object requestHandler : requestHandlers) {
+        if (!(requestHandler instanceof LocalDynamoDBRequestHandler)) {
+          continue;
+        }
+        Map<?, ?> databases = (Map<?, ?>) field(LocalDynamoDBRequestHandler.class, "dbRequestHandlers")
+            .get(requestHandler);
+        for (Object database : databases.values()) {
+          if (!(database instanceof LocalDBClient)) {
+            continue;
+          }
+          JobsRegister jobs = (JobsRegister) field(LocalDBClient.class, "jobs").get(database);
+          jobs.shutdownNow();
+          ExecutorService pool = (ExecutorService) field(JobsRegister.class, "threadPool").get(jobs);
+          if (!pool.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+            LOG.warn("DynamoDB Local's background jobs did not end within {}", STOP_TIMEOUT);
+          }
+        }
+      }
+    }
+
+    private static Field field(Class<?> owner, String name) throws NoSuchFieldException {
+      Field field = owner.getDeclaredField(name);
+      field.setAccessible(true);
+      return field;
     }
   }
 
@@ -442,6 +522,7 @@ public final class LocalAwsServers implements AutoCloseable {
               "pekko.log-dead-letters-during-shutdown", "off"))
           .withFallback(ConfigFactory.load(loader));
       ActorSystem system = ActorSystem.create("imagery-elasticmq", config, loader);
+      boolean poolPrepared = false;
       try {
         Optional<ActorRef> persistence = Optional.empty();
         if (dataDir.isPresent()) {
@@ -449,6 +530,7 @@ public final class LocalAwsServers implements AutoCloseable {
           SqlQueuePersistenceConfig persistenceConfig = new SqlQueuePersistenceConfig(
               true, "org.h2.Driver", "jdbc:h2:file:" + dir.resolve("elasticmq"), "", "", false);
           H2Pool.prepare(persistenceConfig.uri());
+          poolPrepared = true;
           persistence = Optional.of(system.actorOf(Props.create(SqlQueuePersistenceActor.class,
               persistenceConfig, List$.MODULE$.empty()), "queue-persistence"));
         }
@@ -475,7 +557,7 @@ public final class LocalAwsServers implements AutoCloseable {
         return new ElasticMq(system, rest, persistence, bound);
       } catch (Exception | Error e) {
         terminate(system);
-        if (dataDir.isPresent()) {
+        if (poolPrepared) {
           H2Pool.release();
         }
         throw e;

@@ -12,6 +12,7 @@ import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
 import java.util.Map;
@@ -59,7 +60,13 @@ public final class UploadFlow {
   /** Accepts the upload of {@code request}, which must be paused; the record afterwards. */
   public Future<ImageRecord> accept(String id, HttpServerRequest request) {
     return store.get(id)
-        .compose(current -> FilePartReceiver.receive(request, FILE_FIELD))
+        .compose(current -> {
+          // A client that asked first sends the body only now that we know we can take it.
+          if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+            request.response().writeContinue();
+          }
+          return FilePartReceiver.receive(request, FILE_FIELD);
+        })
         .compose(file -> storeRaw(id, file).onFailure(err -> discardRest(file)))
         .compose(upload -> commit(id, upload));
   }

@@ -76,6 +76,33 @@ final class ApiClient {
         .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())));
   }
 
+  /** Asks with {@code Expect: 100-continue} before sending the body, as curl does for larger files. */
+  Response uploadExpectingContinue(String id, byte[] content) {
+    Multipart body = new Multipart().file("file", "photo", content);
+    return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
+        .expectContinue(true)
+        .header("Content-Type", body.contentType())
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body.bytes())));
+  }
+
+  /** Sends only a request's head over a plain socket and returns the first status line the server answers. */
+  String statusLineOfHeadersOnly(String method, String path, String... headers) {
+    URI uri = URI.create(base);
+    try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
+      StringBuilder head = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + "\r\n");
+      for (String header : headers) {
+        head.append(header).append("\r\n");
+      }
+      socket.getOutputStream().write(head.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      return new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.US_ASCII)).readLine();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   Response upload(String id, byte[] content) {
     return upload(id, "file", "photo", content);
   }

@@ -77,6 +77,21 @@ class ImageFlowTest {
     assertThat(original.headers().firstValue("Content-Type")).contains("image/png");
   }
 
+  @Test
+  void aClientThatAsksBeforeSendingTheBodyGetsTheGoAheadOrAnEarlyAnswer() {
+    byte[] photo = Images.resource("pillow/hopper.jpg");
+    String id = api.createImage();
+
+    // Expect: 100-continue. Without an interim 100 from the server the client would never send the body.
+    ApiClient.Response accepted = api.uploadExpectingContinue(id, photo);
+    // The JDK 17 client hangs on a final answer to Expect (JDK-8286171): ask over a plain socket, headers only.
+    String refused = api.statusLineOfHeadersOnly("POST", "/image/00000000-0000-4000-8000-000000000001/upload",
+        "Content-Type: multipart/form-data; boundary=x", "Content-Length: 100000", "Expect: 100-continue");
+
+    assertThat(accepted.status()).as(accepted.toString()).isEqualTo(202);
+    assertThat(refused).as("refused before the body was sent").startsWith("HTTP/1.1 404");
+  }
+
   JsonObject awaitFinal(String id) {
     return Eventually.await("image " + id + " to be processed or failed", PROCESSING_TIMEOUT,
         () -> api.get("/image/" + id).json(),
