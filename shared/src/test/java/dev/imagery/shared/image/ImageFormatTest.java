@@ -23,6 +23,9 @@ class ImageFormatTest {
     assertThat(ImageFormat.sniff(bytes(0xFF, 0xD8))).isEmpty();
     assertThat(ImageFormat.sniff(ascii("<html><body>"))).isEmpty();
     assertThat(ImageFormat.sniff(ascii("RIFF\0\0\0\0WAVE"))).isEmpty();
+    assertThat(ImageFormat.sniff(ascii("RIFF\0\0\0\0WEB"))).isEmpty();
+    assertThat(ImageFormat.sniff(ascii("GIF88a\1\0"))).isEmpty();
+    assertThat(ImageFormat.sniff(ascii("%PDF-1.7\n%..."))).isEmpty();
     // A PNG whose signature was mangled by a text-mode transfer.
     assertThat(ImageFormat.sniff(bytes(0x89, 'P', 'N', 'G', 0x0D, 0x0D, 0x0A, 0x1A))).isEmpty();
   }

@@ -1,5 +1,6 @@
 package dev.imagery.worker.image;
 
+import dev.imagery.shared.image.ImageFormat;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -112,9 +113,9 @@ public final class ImageDecoder {
         }
     }
 
-    /** Up to {@link ImageFormatSniffer#MIN_SNIFF_BYTES} first bytes; the stream is left at its start. */
+    /** Up to {@link ImageFormat#MIN_SNIFF_BYTES} first bytes; the stream is left at its start. */
     private static byte[] readHead(ImageInputStream iis) throws IOException {
-        byte[] head = new byte[ImageFormatSniffer.MIN_SNIFF_BYTES];
+        byte[] head = new byte[ImageFormat.MIN_SNIFF_BYTES];
         iis.mark();
         int n = 0;
         while (n < head.length) {
@@ -142,7 +143,7 @@ public final class ImageDecoder {
             candidate.dispose();
         }
         // ImageIO swallows IOExceptions while probing readers: a dead source must not look like junk bytes.
-        Optional<String> sniffed = ImageFormatSniffer.sniffFormat(head);
+        Optional<String> sniffed = ImageFormat.sniff(head).map(format -> format.name().toLowerCase(Locale.ROOT));
         String named = sniffed.orElse(otherFormat);
         String message = named == null
                 ? "the file is not a recognised image; " + SUPPORTED_HINT
