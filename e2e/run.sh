@@ -12,7 +12,7 @@ WORK=$(mktemp -d)
 export IMAGERY_LOCAL_DYNAMODB_PORT=48000 IMAGERY_LOCAL_SQS_PORT=49324 IMAGERY_LOCAL_S3_PORT=49090 PORT=48080
 java -jar ../local/target/imagery-local.jar > "$WORK/stack.log" 2>&1 &
 PID=$!
-trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $PID 2>/dev/null || true; wait $PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
 until grep -q "ready in" "$WORK/stack.log"; do
   kill -0 $PID 2>/dev/null || { cat "$WORK/stack.log"; exit 1; }
   sleep 0.2

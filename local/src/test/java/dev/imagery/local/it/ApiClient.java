@@ -20,6 +20,7 @@ import java.util.function.Supplier;
 final class ApiClient {
 
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  static final Duration PROCESSING_TIMEOUT = Duration.ofSeconds(60);
 
   private final String base;
   private final HttpClient http = HttpClient.newBuilder()
@@ -117,6 +118,18 @@ final class ApiClient {
                 new ByteArrayInputStream(framing.fileHeader("file", "big.jpg")),
                 content.get(),
                 new ByteArrayInputStream(framing.closing())))))));
+  }
+
+  /** Polls the record until its state is one of {@code states}; the record as last seen. */
+  JsonObject awaitState(String id, String... states) {
+    java.util.Set<String> wanted = java.util.Set.of(states);
+    return Eventually.await("image " + id + " to be " + wanted, PROCESSING_TIMEOUT, () -> get("/image/" + id).json(),
+        json -> wanted.contains(json.getString("state")));
+  }
+
+  /** Polls until the image is processed or failed. */
+  JsonObject awaitFinal(String id) {
+    return awaitState(id, "processed", "failed");
   }
 
   Response send(HttpRequest.Builder request) {

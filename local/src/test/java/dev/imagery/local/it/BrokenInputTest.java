@@ -19,7 +19,7 @@ class BrokenInputTest {
     String id = api.createImage();
 
     assertThat(api.upload(id, Images.resource("pillow/truncated_jpeg.jpg")).status()).isEqualTo(202);
-    JsonObject failed = awaitFinal(id);
+    JsonObject failed = api.awaitFinal(id);
 
     assertThat(failed.getString("state")).as(failed.encode()).isEqualTo("failed");
     assertThat(failed.getString("failureReason")).isNotBlank();
@@ -40,7 +40,7 @@ class BrokenInputTest {
     String sha256 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(big));
     assertThat(accepted.json().getJsonObject("original").getString("sha256")).isEqualTo(sha256);
     assertThat(api.bytes("/image/" + id + "/original")).isEqualTo(big);
-    JsonObject failed = awaitFinal(id);
+    JsonObject failed = api.awaitFinal(id);
     assertThat(failed.getString("state")).isEqualTo("failed");
     assertThat(failed.getString("failureReason")).isNotBlank();
   }
@@ -52,14 +52,9 @@ class BrokenInputTest {
     String good = api.createImage();
     api.upload(good, Images.resource("pillow/hopper.jpg"));
 
-    assertThat(awaitFinal(broken).getString("state")).isEqualTo("failed");
-    assertThat(awaitFinal(good).getString("state")).isEqualTo("processed");
+    assertThat(api.awaitFinal(broken).getString("state")).isEqualTo("failed");
+    assertThat(api.awaitFinal(good).getString("state")).isEqualTo("processed");
     assertThat(backend.deadLetters()).isZero();
   }
 
-  JsonObject awaitFinal(String id) {
-    return Eventually.await("image " + id + " to be final", ImageFlowTest.PROCESSING_TIMEOUT,
-        () -> api.get("/image/" + id).json(),
-        json -> json.getString("state").equals("processed") || json.getString("state").equals("failed"));
-  }
 }

@@ -130,8 +130,7 @@ class ErrorStatusTest {
   void uploadingNewBytesToAProcessedImageIs409AndKeepsTheResult() {
     String id = api.createImage();
     assertThat(api.upload(id, Images.resource("pillow/hopper.jpg")).status()).isEqualTo(202);
-    JsonObject processed = Eventually.await("processing", ImageFlowTest.PROCESSING_TIMEOUT,
-        () -> api.get("/image/" + id).json(), json -> json.getString("state").equals("processed"));
+    JsonObject processed = api.awaitState(id, "processed");
 
     assertError(api.upload(id, Images.resource("pngsuite/basn2c08.png")), 409, "CONFLICT");
 

@@ -47,7 +47,7 @@ class IdempotencyTest {
     assertThat(retry.status()).isEqualTo(202);
     assertThat(retry.json().getLong("version")).isEqualTo(first.getLong("version"));
     assertThat(retry.json().getJsonObject("original")).isEqualTo(first.getJsonObject("original"));
-    JsonObject processed = awaitState(id, "processed");
+    JsonObject processed = api.awaitState(id, "processed");
 
     ApiClient.Response lateRetry = api.upload(id, photo);
 
@@ -67,7 +67,7 @@ class IdempotencyTest {
     List<Integer> statuses = List.of(a.join().status(), b.join().status());
 
     assertThat(statuses).allMatch(status -> status == 202 || status == 409).contains(202);
-    JsonObject done = awaitState(id, "processed");
+    JsonObject done = api.awaitState(id, "processed");
     awaitQuiet();
     String contentType = done.getJsonObject("original").getString("contentType");
     assertThat(done.getJsonObject("result").getString("contentType"))
@@ -88,7 +88,7 @@ class IdempotencyTest {
     JobMessage job = new JobMessage(id, backend.uploadId(id));
     // Delivered again while the first may still be in progress, then again after it finished.
     backend.sendJob(job);
-    JsonObject processed = awaitState(id, "processed");
+    JsonObject processed = api.awaitState(id, "processed");
     backend.sendJob(job);
     awaitQuiet();
 
@@ -100,10 +100,6 @@ class IdempotencyTest {
     assertThat(backend.deadLetters()).isZero();
   }
 
-  JsonObject awaitState(String id, String state) {
-    return Eventually.await("image " + id + " to be " + state, ImageFlowTest.PROCESSING_TIMEOUT,
-        () -> api.get("/image/" + id).json(), json -> json.getString("state").equals(state));
-  }
 
   /** Every job sent so far has been handled and deleted. */
   void awaitQuiet() {

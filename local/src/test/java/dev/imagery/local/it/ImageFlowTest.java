@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.worker.image.SepiaFilter;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The product path: create, upload, the worker's sepia result, served back through the API. */
 class ImageFlowTest {
-
-  static final Duration PROCESSING_TIMEOUT = Duration.ofSeconds(60);
 
   private final TestStack stack = TestStack.get();
   private final ApiClient api = stack.api;
@@ -26,7 +23,7 @@ class ImageFlowTest {
     assertThat(accepted.status()).as(accepted.toString()).isEqualTo(202);
     assertThat(accepted.json().getString("state")).isEqualTo("uploaded");
     assertThat(accepted.json().getJsonObject("original").getLong("size")).isEqualTo(photo.length);
-    JsonObject done = awaitFinal(id);
+    JsonObject done = api.awaitFinal(id);
     assertThat(done.getString("state")).as(done.encode()).isEqualTo("processed");
     JsonObject result = done.getJsonObject("result");
     assertThat(result.getString("contentType")).isEqualTo("image/jpeg");
@@ -52,7 +49,7 @@ class ImageFlowTest {
     String id = api.createImage();
 
     assertThat(api.upload(id, "file", "graphic.png", png).status()).isEqualTo(202);
-    JsonObject done = awaitFinal(id);
+    JsonObject done = api.awaitFinal(id);
 
     assertThat(done.getString("state")).as(done.encode()).isEqualTo("processed");
     JsonObject result = done.getJsonObject("result");
@@ -92,11 +89,6 @@ class ImageFlowTest {
     assertThat(refused).as("refused before the body was sent").startsWith("HTTP/1.1 404");
   }
 
-  JsonObject awaitFinal(String id) {
-    return Eventually.await("image " + id + " to be processed or failed", PROCESSING_TIMEOUT,
-        () -> api.get("/image/" + id).json(),
-        json -> json.getString("state").equals("processed") || json.getString("state").equals("failed"));
-  }
 
   static BufferedImage expectedSepia(BufferedImage input) {
     BufferedImage bgr = new BufferedImage(input.getWidth(), input.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
