@@ -39,6 +39,8 @@ public final class ApiVerticle extends VerticleBase {
   /** Multipart framing around the file: boundaries and part headers. */
   private static final long MULTIPART_OVERHEAD_BYTES = 64 * 1024;
   private static final long READINESS_TIMEOUT_MS = 2_000;
+  /** Left of the shutdown timeout for closing the clients after the server drained. */
+  private static final long SHUTDOWN_MARGIN_MS = 2_000;
 
   private final ImageryConfig config;
   private final AwsClients aws;
@@ -46,6 +48,7 @@ public final class ApiVerticle extends VerticleBase {
   private JobQueue queue;
   private UploadFlow uploads;
   private HttpServer server;
+  private volatile boolean draining;
 
   public ApiVerticle(ImageryConfig config, AwsClients aws) {
     this.config = config;
@@ -74,9 +77,19 @@ public final class ApiVerticle extends VerticleBase {
         });
   }
 
+  /**
+   * Stops accepting connections and lets in-flight requests, uploads included, finish; connections still busy
+   * when the grace period ends are closed.
+   */
   @Override
   public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
+    draining = true;
+    if (server == null) {
+      return Future.succeededFuture();
+    }
+    long graceMs = Math.max(1_000, config.shutdownTimeout().toMillis() - SHUTDOWN_MARGIN_MS);
+    LOG.info("API draining: no new connections, {} ms for in-flight requests", graceMs);
+    return server.shutdown(graceMs, TimeUnit.MILLISECONDS);
   }
 
   /** The bound port; differs from the configured one when that was 0. */
@@ -156,8 +169,13 @@ public final class ApiVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("status", "UP"));
   }
 
-  /** Ready when DynamoDB, SQS and S3 all answer within the timeout. */
+  /** Ready when DynamoDB, SQS and S3 all answer within the timeout, and not shutting down. */
   private void ready(RoutingContext ctx) {
+    if (draining) {
+      ctx.response().setStatusCode(503);
+      ctx.json(new JsonObject().put("status", "DRAINING"));
+      return;
+    }
     Future<Void> dynamoDb = store.ping().timeout(READINESS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Future<Void> sqs = queue.ping().timeout(READINESS_TIMEOUT_MS, TimeUnit.MILLISECONDS);
     Future<Void> s3 = SdkFutures.call(vertx, () -> aws.s3().headBucket(

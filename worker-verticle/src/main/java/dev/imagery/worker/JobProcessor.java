@@ -104,8 +104,9 @@ final class JobProcessor {
     return process(record)
         .compose(result -> store.markProcessed(record, result)
             .map(committed -> {
-              LOG.info("image={} message={} upload={} processed in {} ms", job.imageId(), message.messageId(),
-                  job.uploadId(), (System.nanoTime() - started) / 1_000_000);
+              LOG.info("image={} message={} receive={} upload={} processed in {} ms", job.imageId(),
+                  message.messageId(), JobQueue.receiveCount(message), job.uploadId(),
+                  (System.nanoTime() - started) / 1_000_000);
               return (Void) null;
             })
             .recover(err -> err instanceof TransitionConflictException conflict
@@ -136,6 +137,11 @@ final class JobProcessor {
 
   /** On the worker pool: decoding, the filter and encoding block and burn CPU. */
   private ProcessedImage runPipeline(ResponseInputStream<GetObjectResponse> raw) throws Exception {
+    long delay = config.worker().faultProcessingDelay().toMillis();
+    if (delay > 0) {
+      // Test-only fault injection (IMAGERY_FAULT_PROCESSING_DELAY_MS): a slow image, on the worker pool.
+      Thread.sleep(delay);
+    }
     try (InputStream in = raw) {
       return pipeline.process(in, options);
     }

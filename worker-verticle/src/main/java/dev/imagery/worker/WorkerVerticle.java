@@ -9,9 +9,9 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,10 +30,12 @@ public final class WorkerVerticle extends VerticleBase {
   static final String POOL_NAME = "imagery-image-pool";
   private static final int MAX_BATCH = 10;
   private static final long MAX_BACKOFF_MS = 30_000;
+  private static final long SHUTDOWN_MARGIN_MS = 3_000;
 
   private final ImageryConfig config;
   private final AwsClients aws;
-  private final Set<Future<Void>> inFlight = new HashSet<>();
+  private final Map<Future<Void>, Message> inFlight = new HashMap<>();
+  private Future<List<Message>> pendingReceive = Future.succeededFuture(List.of());
   private WorkerExecutor pool;
   private JobQueue queue;
   private JobProcessor processor;
@@ -60,12 +62,32 @@ public final class WorkerVerticle extends VerticleBase {
         });
   }
 
-  /** Stops asking for work and finishes the jobs it holds. */
+  /**
+   * Stops asking for work and finishes the jobs it holds, within the shutdown grace. Messages of jobs still running
+   * then, and any a last long poll returns, are made visible again at once for another worker, instead of after
+   * their visibility timeout.
+   */
   @Override
   public Future<?> stop() {
     stopping = true;
-    return Future.join(new ArrayList<>(inFlight))
+    long graceMs = Math.max(1_000, config.shutdownTimeout().toMillis() - SHUTDOWN_MARGIN_MS);
+    LOG.info("worker stopping: {} jobs in flight, {} ms to finish them", inFlight.size(), graceMs);
+    List<Future<?>> held = new ArrayList<>(inFlight.keySet());
+    held.add(pendingReceive);
+    return Future.join(held)
+        .<Void>mapEmpty()
+        .timeout(graceMs, TimeUnit.MILLISECONDS)
+        .recover(timedOut -> releaseUnfinished())
         .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+  }
+
+  private Future<Void> releaseUnfinished() {
+    List<Future<Void>> released = new ArrayList<>();
+    inFlight.forEach((job, message) -> {
+      LOG.warn("message={} still running at shutdown: making it visible again", message.messageId());
+      released.add(queue.changeVisibility(message, 0));
+    });
+    return Future.join(released).mapEmpty();
   }
 
   private void poll() {
@@ -74,8 +96,9 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
-    queue.receive(Math.min(MAX_BATCH, free), config.worker().receiveWaitSeconds(),
-            config.worker().visibilityTimeoutSeconds())
+    pendingReceive = queue.receive(Math.min(MAX_BATCH, free), config.worker().receiveWaitSeconds(),
+        config.worker().visibilityTimeoutSeconds());
+    pendingReceive
         .onComplete(received -> {
           polling = false;
           if (received.failed()) {
@@ -99,7 +122,7 @@ public final class WorkerVerticle extends VerticleBase {
         continue;
       }
       Future<Void> job = processor.handle(message);
-      inFlight.add(job);
+      inFlight.put(job, message);
       job.onComplete(done -> {
         inFlight.remove(job);
         poll();

@@ -78,6 +78,11 @@ final class Env {
     return Duration.ofMillis(longValue(name, defaultValue.toMillis(), 1, Duration.ofHours(1).toMillis()));
   }
 
+  /** A duration in milliseconds that defaults to zero (off). */
+  Duration millis0(String name) {
+    return Duration.ofMillis(longValue(name, 0, 0, Duration.ofHours(1).toMillis()));
+  }
+
   Optional<URI> uri(String name) {
     return optional(name).map(value -> {
       try {

@@ -49,7 +49,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       long maxPixels,
       OutputPolicy outputFormat,
       float jpegQuality,
-      int thumbnailSize) {
+      int thumbnailSize,
+      Duration faultProcessingDelay) {
 
     /** Extend visibility well before it runs out: a third of the timeout leaves two chances to fail. */
     public Duration heartbeatInterval() {
@@ -110,7 +111,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.longValue("IMAGERY_MAX_PIXELS", 50_000_000L, 1, 1_000_000_000L),
         env.choice("IMAGERY_OUTPUT_FORMAT", OutputPolicy.class, OutputPolicy.AUTO),
         env.decimal("IMAGERY_JPEG_QUALITY", 0.85f, 0.05f, 1.0f),
-        env.integer("IMAGERY_THUMBNAIL_SIZE", 256, 16, 4096));
+        env.integer("IMAGERY_THUMBNAIL_SIZE", 256, 16, 4096),
+        // Fault injection for tests (a slow image): never set in production.
+        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
     return new ImageryConfig(aws, resources, api, worker, shutdown);
