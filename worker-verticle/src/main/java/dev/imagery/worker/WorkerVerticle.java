@@ -39,6 +39,7 @@ public final class WorkerVerticle extends VerticleBase {
   private WorkerExecutor pool;
   private JobQueue queue;
   private JobProcessor processor;
+  private Reconciler reconciler;
   private boolean polling;
   private boolean stopping;
   private int consecutiveFailures;
@@ -59,6 +60,11 @@ public final class WorkerVerticle extends VerticleBase {
           processor = new JobProcessor(vertx, pool, store, queue, aws.s3(), config, Clock.systemUTC());
           LOG.info("worker polling {} with {} slots", queue.url(), worker.concurrency());
           poll();
+          if (worker.reconcilerEnabled()) {
+            reconciler = new Reconciler(vertx, store, queue, worker.reconcileAfter(), worker.reconcileInterval(),
+                Clock.systemUTC());
+            reconciler.start();
+          }
         });
   }
 
@@ -70,6 +76,9 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    if (reconciler != null) {
+      reconciler.stop();
+    }
     long graceMs = Math.max(1_000, config.shutdownTimeout().toMillis() - SHUTDOWN_MARGIN_MS);
     LOG.info("worker stopping: {} jobs in flight, {} ms to finish them", inFlight.size(), graceMs);
     List<Future<?>> held = new ArrayList<>(inFlight.keySet());

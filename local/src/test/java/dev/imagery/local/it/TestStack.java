@@ -32,7 +32,10 @@ final class TestStack {
       ImageryStack imagery = ImageryStack.start(servers, Map.of(), Map.of(
           "PORT", "0",
           "IMAGERY_MAX_UPLOAD_BYTES", Long.toString(MAX_UPLOAD_BYTES),
-          "IMAGERY_WORKER_CONCURRENCY", "2"));
+          "IMAGERY_WORKER_CONCURRENCY", "2",
+          // Heal stuck images within seconds; the duplicates this may queue for slow jobs are harmless.
+          "IMAGERY_RECONCILE_AFTER_SECONDS", "2",
+          "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1"));
       instance = new TestStack(servers, imagery);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         imagery.close();

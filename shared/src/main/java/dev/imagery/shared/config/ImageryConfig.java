@@ -50,7 +50,13 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       OutputPolicy outputFormat,
       float jpegQuality,
       int thumbnailSize,
+      Duration reconcileAfter,
+      Duration reconcileInterval,
       Duration faultProcessingDelay) {
+
+    public boolean reconcilerEnabled() {
+      return !reconcileAfter.isZero();
+    }
 
     /** Extend visibility well before it runs out: a third of the timeout leaves two chances to fail. */
     public Duration heartbeatInterval() {
@@ -112,6 +118,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.choice("IMAGERY_OUTPUT_FORMAT", OutputPolicy.class, OutputPolicy.AUTO),
         env.decimal("IMAGERY_JPEG_QUALITY", 0.85f, 0.05f, 1.0f),
         env.integer("IMAGERY_THUMBNAIL_SIZE", 256, 16, 4096),
+        Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_AFTER_SECONDS", 300, 0, 86_400)),
+        Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_INTERVAL_SECONDS", 60, 1, 86_400)),
         // Fault injection for tests (a slow image): never set in production.
         env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.

@@ -22,6 +22,14 @@ public record ImageRecord(
     Optional<Result> result,
     Optional<String> failureReason) {
 
+  /**
+   * A sparse index of the images waiting for the worker: only records in {@code uploaded} carry its keys, so it
+   * holds the work in progress, not the whole table, and the reconciler finds stuck images with one query.
+   */
+  public static final String AWAITING_INDEX = "awaiting-index";
+  public static final String AWAITING = "awaiting";
+  public static final String AWAITING_SINCE = "awaitingSince";
+
   /** Times are kept at the precision DynamoDB stores them, so a record read back equals the one written. */
   public ImageRecord {
     createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
@@ -75,6 +83,10 @@ public record ImageRecord(
       item.put("processedAt", n(r.processedAt().toEpochMilli()));
     });
     failureReason.ifPresent(reason -> item.put("failureReason", s(reason)));
+    if (state == ImageState.UPLOADED) {
+      item.put(AWAITING, s(state.wireName()));
+      item.put(AWAITING_SINCE, n(updatedAt.toEpochMilli()));
+    }
     return item;
   }
 

@@ -4,6 +4,9 @@ import dev.imagery.shared.aws.SdkFutures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -15,6 +18,7 @@ import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedExce
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 
 /**
@@ -101,6 +105,38 @@ public final class ImageStore {
   /** Marks the upload {@code current} holds as impossible to process; already failed is success. */
   public Future<Committed> markFailed(ImageRecord current, String reason) {
     return finish(current, ImageState.FAILED, Optional.empty(), Optional.of(reason));
+  }
+
+  /** An image waiting for the worker: the job that processes it. */
+  public record Awaiting(String imageId, String uploadId, Instant since) {
+  }
+
+  /** Images in {@code uploaded} since before {@code cutoff}, oldest first, at most {@code limit}. */
+  public Future<List<Awaiting>> awaitingSince(Instant cutoff, int limit) {
+    return awaitingPage(cutoff, limit, null, new ArrayList<>());
+  }
+
+  private Future<List<Awaiting>> awaitingPage(Instant cutoff, int limit, Map<String, AttributeValue> startKey,
+                                              List<Awaiting> found) {
+    return SdkFutures.call(vertx, () -> dynamoDb.query(QueryRequest.builder()
+            .tableName(table)
+            .indexName(ImageRecord.AWAITING_INDEX)
+            .keyConditionExpression("#awaiting = :uploaded AND #since < :cutoff")
+            .expressionAttributeNames(Map.of("#awaiting", ImageRecord.AWAITING, "#since", ImageRecord.AWAITING_SINCE))
+            .expressionAttributeValues(Map.of(
+                ":uploaded", AttributeValue.fromS(ImageState.UPLOADED.wireName()),
+                ":cutoff", ImageRecord.n(cutoff.toEpochMilli())))
+            .limit(Math.min(limit - found.size(), 100))
+            .exclusiveStartKey(startKey)
+            .build()))
+        .compose(page -> {
+          page.items().forEach(item -> found.add(new Awaiting(item.get("id").s(), item.get("uploadId").s(),
+              Instant.ofEpochMilli(Long.parseLong(item.get(ImageRecord.AWAITING_SINCE).n())))));
+          boolean more = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty();
+          return more && found.size() < limit
+              ? awaitingPage(cutoff, limit, page.lastEvaluatedKey(), found)
+              : Future.succeededFuture(found);
+        });
   }
 
   /** Checks that the table answers, for readiness. */

@@ -16,7 +16,13 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
+import dev.imagery.shared.image.ImageRecord;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.CreateGlobalSecondaryIndexAction;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexUpdate;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
@@ -95,9 +101,10 @@ public final class ResourceProvisioner {
           TableDescription description = described.table();
           requireExpectedKey(table, description);
           LOG.info("Found DynamoDB table {} ({})", table, description.tableStatusAsString());
-          return description.tableStatus() == TableStatus.ACTIVE
+          CompletableFuture<Void> active = description.tableStatus() == TableStatus.ACTIVE
               ? CompletableFuture.<Void>completedFuture(null)
               : waitUntilActive(table);
+          return hasAwaitingIndex(description) ? active : active.thenCompose(ready -> addAwaitingIndex(table));
         })
         .exceptionallyCompose(error -> unwrap(error) instanceof ResourceNotFoundException
             ? createTable(table)
@@ -106,9 +113,12 @@ public final class ResourceProvisioner {
 
   private CompletableFuture<Void> createTable(String table) {
     return call(() -> dynamoDb.createTable(b -> b.tableName(table)
-            .attributeDefinitions(AttributeDefinition.builder()
-                .attributeName(TABLE_HASH_KEY).attributeType(ScalarAttributeType.S).build())
+            .attributeDefinitions(
+                AttributeDefinition.builder().attributeName(TABLE_HASH_KEY).attributeType(ScalarAttributeType.S).build(),
+                AttributeDefinition.builder().attributeName(ImageRecord.AWAITING).attributeType(ScalarAttributeType.S).build(),
+                AttributeDefinition.builder().attributeName(ImageRecord.AWAITING_SINCE).attributeType(ScalarAttributeType.N).build())
             .keySchema(KeySchemaElement.builder().attributeName(TABLE_HASH_KEY).keyType(KeyType.HASH).build())
+            .globalSecondaryIndexes(awaitingIndex())
             .billingMode(BillingMode.PAY_PER_REQUEST)))
         .handle((created, error) -> {
           if (error == null) {
@@ -121,6 +131,44 @@ public final class ResourceProvisioner {
           return null;
         })
         .thenCompose(ignored -> waitUntilActive(table));
+  }
+
+  /** Images in {@code uploaded}, by how long they have waited; carries the upload id the job needs. */
+  private static GlobalSecondaryIndex awaitingIndex() {
+    return GlobalSecondaryIndex.builder()
+        .indexName(ImageRecord.AWAITING_INDEX)
+        .keySchema(
+            KeySchemaElement.builder().attributeName(ImageRecord.AWAITING).keyType(KeyType.HASH).build(),
+            KeySchemaElement.builder().attributeName(ImageRecord.AWAITING_SINCE).keyType(KeyType.RANGE).build())
+        .projection(Projection.builder().projectionType(ProjectionType.INCLUDE).nonKeyAttributes("uploadId").build())
+        .build();
+  }
+
+  private static boolean hasAwaitingIndex(TableDescription description) {
+    return description.hasGlobalSecondaryIndexes() && description.globalSecondaryIndexes().stream()
+        .anyMatch(index -> ImageRecord.AWAITING_INDEX.equals(index.indexName()));
+  }
+
+  /** A table made before the reconciler existed gets its index; it backfills in the background. */
+  private CompletableFuture<Void> addAwaitingIndex(String table) {
+    GlobalSecondaryIndex index = awaitingIndex();
+    return call(() -> dynamoDb.updateTable(b -> b.tableName(table)
+            .attributeDefinitions(
+                AttributeDefinition.builder().attributeName(ImageRecord.AWAITING).attributeType(ScalarAttributeType.S).build(),
+                AttributeDefinition.builder().attributeName(ImageRecord.AWAITING_SINCE).attributeType(ScalarAttributeType.N).build())
+            .globalSecondaryIndexUpdates(GlobalSecondaryIndexUpdate.builder().create(CreateGlobalSecondaryIndexAction.builder()
+                .indexName(index.indexName()).keySchema(index.keySchema()).projection(index.projection()).build())
+                .build())))
+        .handle((updated, error) -> {
+          if (error == null) {
+            LOG.info("Added index {} to DynamoDB table {}", ImageRecord.AWAITING_INDEX, table);
+          } else if (unwrap(error) instanceof ResourceInUseException) {
+            LOG.info("Index {} of DynamoDB table {} is being added by another process", ImageRecord.AWAITING_INDEX, table);
+          } else {
+            throw new CompletionException(unwrap(error));
+          }
+          return null;
+        });
   }
 
   private CompletableFuture<Void> waitUntilActive(String table) {

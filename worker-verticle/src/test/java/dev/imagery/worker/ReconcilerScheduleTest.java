@@ -1,0 +1,41 @@
+package dev.imagery.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class ReconcilerScheduleTest {
+
+  private final Reconciler reconciler =
+      new Reconciler(null, null, null, Duration.ofMinutes(5), Duration.ofMinutes(1), null);
+
+  @Test
+  void aFreshWaitIsLeftAlone() {
+    assertThat(reconciler.due(Duration.ofMinutes(4))).isFalse();
+  }
+
+  @Test
+  void aWaitIsRequeuedJustAfterEachDoubling() {
+    assertThat(reconciler.due(Duration.ofMinutes(5))).isTrue();
+    assertThat(reconciler.due(Duration.ofSeconds(5 * 60 + 80))).isTrue();
+    assertThat(reconciler.due(Duration.ofMinutes(7))).isFalse();
+    assertThat(reconciler.due(Duration.ofMinutes(10))).isTrue();
+    assertThat(reconciler.due(Duration.ofMinutes(15))).isFalse();
+    assertThat(reconciler.due(Duration.ofMinutes(20))).isTrue();
+    assertThat(reconciler.due(Duration.ofMinutes(30))).isFalse();
+    assertThat(reconciler.due(Duration.ofMinutes(40).plusSeconds(30))).isTrue();
+  }
+
+  @Test
+  void aDayLongWaitIsRequeuedOnlyAHandfulOfTimes() {
+    int requeues = 0;
+    for (long second = 0; second < Duration.ofDays(1).toSeconds(); second += 60) {
+      if (reconciler.due(Duration.ofSeconds(second))) {
+        requeues++;
+      }
+    }
+    // Passes every minute; a window of 1.5 minutes is met once or twice per doubling: 9 doublings in a day.
+    assertThat(requeues).isBetween(9, 18);
+  }
+}
