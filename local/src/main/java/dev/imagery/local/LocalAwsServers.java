@@ -153,9 +153,9 @@ public final class LocalAwsServers implements AutoCloseable {
     }
   }
 
-  private final Running dynamoDb;
-  private final Running sqs;
-  private final Running s3;
+  private Running dynamoDb;
+  private Running sqs;
+  private Running s3;
   private final Optional<Path> dataDir;
   private boolean stopped;
 
@@ -263,6 +263,43 @@ public final class LocalAwsServers implements AutoCloseable {
 
   public Optional<Path> dataDir() {
     return dataDir;
+  }
+
+  /** The three servers, for playing an outage of one of them. */
+  public enum Service { DYNAMODB, SQS, S3 }
+
+  /**
+   * Stops one server to play an outage: clients get connection refused on its port until {@link #restore}. With a
+   * data directory its data survives; in memory it is lost.
+   */
+  public synchronized void interrupt(Service service) throws Exception {
+    Running running = running(service);
+    LOG.warn("outage: stopping {} on port {}", running.name(), running.port());
+    running.stop();
+  }
+
+  /** Starts a server stopped by {@link #interrupt} again, on the same port and with the same data. */
+  public synchronized void restore(Service service) throws Exception {
+    int port = running(service).port();
+    Running restarted = switch (service) {
+      case DYNAMODB -> DynamoDbLocal.start(port, dataDir);
+      case SQS -> ElasticMq.start(port, dataDir);
+      case S3 -> S3ProxyServer.start(port, dataDir);
+    };
+    switch (service) {
+      case DYNAMODB -> dynamoDb = restarted;
+      case SQS -> sqs = restarted;
+      case S3 -> s3 = restarted;
+    }
+    LOG.warn("outage over: {} is back on port {}", restarted.name(), port);
+  }
+
+  private Running running(Service service) {
+    return switch (service) {
+      case DYNAMODB -> dynamoDb;
+      case SQS -> sqs;
+      case S3 -> s3;
+    };
   }
 
   /** Stops all three servers and releases their ports; idempotent. */

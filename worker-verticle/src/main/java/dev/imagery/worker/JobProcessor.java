@@ -73,9 +73,10 @@ final class JobProcessor {
   Future<Void> handle(Message message) {
     Optional<JobMessage> parsed = JobMessage.parse(message.body());
     if (parsed.isEmpty()) {
-      LOG.error("message={} receive={} is not a job, leaving it for the dead-letter queue: {}",
+      LOG.error("message={} receive={} is not a job, handing it back toward the dead-letter queue: {}",
           message.messageId(), JobQueue.receiveCount(message), abbreviate(message.body()));
-      return release(message, "-");
+      // No retry can help: visible again at once, it reaches the dead-letter queue after maxReceiveCount receives.
+      return queue.changeVisibility(message, 0).recover(err -> Future.succeededFuture());
     }
     JobMessage job = parsed.get();
     return store.get(job.imageId())

@@ -39,7 +39,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       boolean createIfMissing) {
   }
 
-  public record Api(String host, int port, long maxUploadBytes) {
+  /** {@code adminToken}: the bearer token of the /admin routes, which are off without one. */
+  public record Api(String host, int port, long maxUploadBytes, Optional<String> adminToken) {
   }
 
   public record Worker(
@@ -109,7 +110,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
     Api api = new Api(
         env.string("IMAGERY_HOST", "0.0.0.0"),
         env.integer("PORT", 8080, 0, 65535),
-        env.longValue("IMAGERY_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, Long.MAX_VALUE));
+        env.longValue("IMAGERY_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, Long.MAX_VALUE),
+        env.optional("IMAGERY_ADMIN_TOKEN"));
     Worker worker = new Worker(
         env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256),
         env.integer("IMAGERY_VISIBILITY_TIMEOUT_SECONDS", 60, 3, 43_200),

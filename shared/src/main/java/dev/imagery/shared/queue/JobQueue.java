@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
 import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.PurgeQueueRequest;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
@@ -40,11 +41,32 @@ public final class JobQueue {
 
   /** Sends a job; returns the SQS message id. */
   public Future<String> send(JobMessage job) {
+    return sendBody(job.toJson());
+  }
+
+  /** Sends a body as it is (a dead letter going back, which may not even be a job). */
+  public Future<String> sendBody(String body) {
     return SdkFutures.call(vertx, () -> sqs.sendMessage(SendMessageRequest.builder()
             .queueUrl(url)
-            .messageBody(job.toJson())
+            .messageBody(body)
             .build()))
         .map(response -> response.messageId());
+  }
+
+  /** Messages visible plus in flight, as SQS approximates them. */
+  public Future<Long> approximateSize() {
+    return SdkFutures.call(vertx, () -> sqs.getQueueAttributes(GetQueueAttributesRequest.builder()
+            .queueUrl(url)
+            .attributeNames(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES,
+                QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)
+            .build()))
+        .map(response -> Long.parseLong(response.attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
+            + Long.parseLong(response.attributes().get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE)));
+  }
+
+  /** Deletes every message; real SQS allows this once a minute per queue. */
+  public Future<Void> purge() {
+    return SdkFutures.call(vertx, () -> sqs.purgeQueue(PurgeQueueRequest.builder().queueUrl(url).build())).mapEmpty();
   }
 
   public Future<List<Message>> receive(int max, int waitSeconds, int visibilityTimeoutSeconds) {
@@ -53,7 +75,8 @@ public final class JobQueue {
             .maxNumberOfMessages(max)
             .waitTimeSeconds(waitSeconds)
             .visibilityTimeout(visibilityTimeoutSeconds)
-            .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT)
+            .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                MessageSystemAttributeName.SENT_TIMESTAMP)
             .build()))
         .map(response -> response.messages());
   }
