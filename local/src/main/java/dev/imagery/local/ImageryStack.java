@@ -24,6 +24,7 @@ public final class ImageryStack implements AutoCloseable {
   private final AwsClients aws;
   private final ImageryConfig config;
   private final ApiVerticle api;
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private ImageryStack(Vertx vertx, AwsClients aws, ImageryConfig config, ApiVerticle api) {
     this.vertx = vertx;
@@ -92,7 +93,9 @@ public final class ImageryStack implements AutoCloseable {
   /** Stops API and worker (each drains its work), then the clients. */
   @Override
   public void close() {
-    closeQuietly(vertx, aws);
+    if (closed.compareAndSet(false, true)) {
+      closeQuietly(vertx, aws);
+    }
   }
 
   private static void closeQuietly(Vertx vertx, AwsClients aws) {
