@@ -70,11 +70,32 @@ public final class ImageEncoder {
         }
     }
 
-    private static ImageWriter firstWriter(String format) {
+    /**
+     * The JDK's own writer for {@code format} when there is one, else the first registered. Other plugins on the
+     * classpath (TwelveMonkeys registers a JPEG writer ahead of the JDK's) only delegate to it for RGB, and the
+     * JDK's writes exactly the segments we expect: a default JFIF header, no EXIF, ICC or comments.
+     */
+    static ImageWriter firstWriter(String format) {
         Iterator<ImageWriter> writers = ImageIO.getImageWritersByFormatName(format);
-        if (!writers.hasNext()) {
+        ImageWriter chosen = null;
+        while (writers.hasNext()) {
+            ImageWriter candidate = writers.next();
+            if (chosen == null || (isJdk(candidate) && !isJdk(chosen))) {
+                if (chosen != null) {
+                    chosen.dispose();
+                }
+                chosen = candidate;
+            } else {
+                candidate.dispose();
+            }
+        }
+        if (chosen == null) {
             throw new IllegalStateException("no ImageIO writer for " + format);
         }
-        return writers.next();
+        return chosen;
+    }
+
+    private static boolean isJdk(ImageWriter writer) {
+        return writer.getClass().getName().startsWith("com.sun.imageio.plugins.");
     }
 }

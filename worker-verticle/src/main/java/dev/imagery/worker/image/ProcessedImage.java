@@ -5,8 +5,8 @@ package dev.imagery.worker.image;
  *
  * @param result       the sepia image, encoded as {@code resultFormat}
  * @param thumbnail    a JPEG thumbnail of the sepia image
- * @param width        width of the result (same as the input)
- * @param height       height of the result (same as the input)
+ * @param width        width of the result: the input's, turned upright by its EXIF orientation
+ * @param height       height of the result: the input's, turned upright by its EXIF orientation
  * @param inputFormat  decoded input format: "jpeg", "png", "gif" or "bmp"
  * @param decodeMs     time to decode (and convert to 3BYTE_BGR)
  * @param filterMs     time of the sepia filter

@@ -2,7 +2,7 @@ package dev.imagery.worker.image;
 
 /** Machine-readable cause of an {@link ImageRejectedException}; stable names, safe to store and to alert on. */
 public enum RejectReason {
-    /** Not an image format we decode (unknown bytes, WebP, TIFF, CMYK JPEG, ...). */
+    /** Not an image format we decode (unknown bytes, WebP, TIFF, 12-bit JPEG, ...). */
     UNSUPPORTED_FORMAT,
     /** Header dimensions exceed the configured pixel limit; refused before any pixel memory is allocated. */
     TOO_MANY_PIXELS,

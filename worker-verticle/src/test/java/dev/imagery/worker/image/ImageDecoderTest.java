@@ -36,6 +36,11 @@ class ImageDecoderTest {
         "pngsuite/basn4a08.png, png, 32, 32",
         "pngsuite/tbrn2c08.png, png, 32, 32",
         "pngsuite/tp1n3p08.png, png, 32, 32",
+        "pillow/pil_sample_cmyk.jpg, jpeg, 100, 100",
+        "jpeg-decoder/mozilla/jpg-cmyk-2.jpg, jpeg, 256, 256",
+        "libjpeg-turbo/testimgari.jpg, jpeg, 227, 149",
+        "pillow/hopper_orientation_8.jpg, jpeg, 128, 128",
+        "pillow/orientation_rectangle.jpg, jpeg, 1, 2",
     })
     void decodesValidFilesTo3ByteBgr(String path, String format, int width, int height) throws Exception {
         DecodedImage d = decoder.decode(TestImages.open(path), LIMIT);
@@ -148,11 +153,11 @@ class ImageDecoderTest {
 
     @Test
     void refusesJpegPixelFlood() {
-        // SOF says 65535x65535; the JDK refuses it in the header, before any pixel buffer exists.
+        // SOF says 65535x65535; our own SOF check refuses it before the JDK's header code runs.
         ImageRejectedException e = reject("jpeg-decoder/crashtest/max_size.jpg", LIMIT);
 
-        assertThat(e.reason()).isIn(RejectReason.TOO_MANY_PIXELS, RejectReason.CORRUPT);
-        assertThat(e.getMessage()).contains("65500");
+        assertThat(e.reason()).isEqualTo(RejectReason.TOO_MANY_PIXELS);
+        assertThat(e.getMessage()).contains("65535x65535");
     }
 
     @Test
@@ -232,19 +237,63 @@ class ImageDecoderTest {
     }
 
     @Test
-    void ycckJpegIsUnsupportedNamingCmyk() {
-        ImageRejectedException e = reject("pillow/pil_sample_cmyk.jpg", LIMIT);
+    void ycckJpegDecodesToRgb() throws Exception {
+        DecodedImage d = decoder.decode(TestImages.open("pillow/pil_sample_cmyk.jpg"), LIMIT);
 
-        assertThat(e.reason()).isEqualTo(RejectReason.UNSUPPORTED_FORMAT);
-        assertThat(e.getMessage()).contains("CMYK");
+        assertThat(d.format()).isEqualTo("jpeg");
+        assertThat(d.image().getType()).isEqualTo(BufferedImage.TYPE_3BYTE_BGR);
+        assertThat(d.width()).isEqualTo(100);
     }
 
     @Test
-    void plainCmykJpegIsUnsupportedNamingCmyk() {
-        ImageRejectedException e = reject("jpeg-decoder/mozilla/jpg-cmyk-1.jpg", LIMIT);
+    void plainCmykJpegDecodesToRgb() throws Exception {
+        DecodedImage d = decoder.decode(TestImages.open("jpeg-decoder/mozilla/jpg-cmyk-1.jpg"), LIMIT);
 
-        assertThat(e.reason()).isEqualTo(RejectReason.UNSUPPORTED_FORMAT);
-        assertThat(e.getMessage()).contains("CMYK");
+        assertThat(d.image().getType()).isEqualTo(BufferedImage.TYPE_3BYTE_BGR);
+        assertThat(d.width()).isEqualTo(32);
+    }
+
+    @Test
+    void failingSourceDuringTheJpegHeaderScanIsAnIoException() {
+        byte[] data = TestImages.bytes("pillow/hopper.jpg");
+        IOException boom = new IOException("connection reset");
+        InputStream failing = new FilterInputStream(new ByteArrayInputStream(data)) {
+            private int served;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (served >= 100) {
+                    throw boom;
+                }
+                int n = super.read(b, off, Math.min(len, 100 - served));
+                served += n;
+                return n;
+            }
+        };
+
+        assertThatThrownBy(() -> decoder.decode(failing, LIMIT)).isSameAs(boom);
+    }
+
+    @Test
+    void failingSourceWhileCheckingPngChunksIsAnIoException() {
+        byte[] data = TestImages.bytes("pngsuite/basn2c08.png");
+        IOException boom = new IOException("connection reset");
+        // The whole image is served, then the stream dies before IEND's CRC.
+        InputStream failing = new FilterInputStream(new ByteArrayInputStream(data)) {
+            private int served;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (served >= data.length - 2) {
+                    throw boom;
+                }
+                int n = super.read(b, off, Math.min(len, data.length - 2 - served));
+                served += n;
+                return n;
+            }
+        };
+
+        assertThatThrownBy(() -> decoder.decode(failing, LIMIT)).isSameAs(boom);
     }
 
     @Test

@@ -28,6 +28,26 @@ final class TestImages {
         return new ByteArrayInputStream(bytes(path));
     }
 
+    /** Width and height as the JDK's own reader of the format reports them from the header. */
+    static int[] readWithImageIoHeader(byte[] data) {
+        try (javax.imageio.stream.ImageInputStream iis =
+                new javax.imageio.stream.MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(iis);
+            while (readers.hasNext()) {
+                javax.imageio.ImageReader reader = readers.next();
+                if (reader.getClass().getName().startsWith("com.sun.")) {
+                    reader.setInput(iis, true, true);
+                    int[] size = {reader.getWidth(0), reader.getHeight(0)};
+                    reader.dispose();
+                    return size;
+                }
+            }
+            throw new IllegalArgumentException("no JDK reader for these bytes");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Stock ImageIO decode, as the independent reference. */
     static BufferedImage readWithImageIo(byte[] data) {
         try {
