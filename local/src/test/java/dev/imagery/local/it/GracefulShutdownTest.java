@@ -48,8 +48,10 @@ class GracefulShutdownTest {
     byte[] bytes = body.bytes();
     CountDownLatch halfSent = new CountDownLatch(1);
     CountDownLatch sendRest = new CountDownLatch(1);
+    // With Expect: 100-continue the body flows only once the API has the request: half of it read means in flight.
     CompletableFuture<ApiClient.Response> upload = CompletableFuture.supplyAsync(() -> api.send(
         HttpRequest.newBuilder(URI.create(api.base() + "/image/" + id + "/upload"))
+            .expectContinue(true)
             .header("Content-Type", body.contentType())
             .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new HeldStream(bytes, halfSent, sendRest)))));
     assertThat(halfSent.await(30, TimeUnit.SECONDS)).isTrue();
