@@ -20,7 +20,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.InputStream;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +57,10 @@ final class JobProcessor {
   private final Clock clock;
   private final PipelineOptions options;
   private final ImagePipeline pipeline = new ImagePipeline();
+  /** Heartbeats of the jobs running now, by message id; confined to the verticle's context. */
+  private final Map<String, VisibilityHeartbeat> heartbeats = new HashMap<>();
+  /** Messages handed back at shutdown: whatever their job does next must not hide them again. */
+  private final Set<String> handedBack = new HashSet<>();
 
   JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, JobQueue queue, S3AsyncClient s3,
                ImageryConfig config, Clock clock) {
@@ -82,6 +89,11 @@ final class JobProcessor {
     return store.get(job.imageId())
         .compose(record -> decide(job, record, message))
         .recover(err -> {
+          if (handedBack.contains(message.messageId())) {
+            LOG.info("image={} message={} interrupted after it was handed back at shutdown", job.imageId(),
+                message.messageId());
+            return Future.succeededFuture();
+          }
           if (err instanceof ImageNotFoundException) {
             LOG.warn("image={} message={} no such image, dropping the job", job.imageId(), message.messageId());
             return queue.delete(message);
@@ -102,6 +114,7 @@ final class JobProcessor {
     long started = System.nanoTime();
     VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
         config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
+    heartbeats.put(message.messageId(), heartbeat);
     return process(record)
         .compose(result -> store.markProcessed(record, result)
             .map(committed -> {
@@ -119,6 +132,7 @@ final class JobProcessor {
         .compose(done -> queue.delete(message))
         .eventually(() -> {
           heartbeat.stop();
+          heartbeats.remove(message.messageId());
           return Future.succeededFuture();
         });
   }
@@ -166,6 +180,20 @@ final class JobProcessor {
             .metadata(Map.of("image-id", record.id(), "upload-id", record.uploadId().orElseThrow()))
             .build(),
         AsyncRequestBody.fromBytes(bytes)));
+  }
+
+  /**
+   * At shutdown, for a job that will not finish in time: stop extending its message and make it visible at once,
+   * so another worker takes it now rather than after its visibility timeout.
+   */
+  Future<Void> handBack(Message message) {
+    handedBack.add(message.messageId());
+    VisibilityHeartbeat heartbeat = heartbeats.remove(message.messageId());
+    if (heartbeat != null) {
+      heartbeat.stop();
+    }
+    LOG.warn("message={} still running at shutdown: making it visible again", message.messageId());
+    return queue.changeVisibility(message, 0);
   }
 
   /** A newer upload replaced ours while we worked: our results belong to nothing. */

@@ -92,10 +92,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private Future<Void> releaseUnfinished() {
     List<Future<Void>> released = new ArrayList<>();
-    inFlight.forEach((job, message) -> {
-      LOG.warn("message={} still running at shutdown: making it visible again", message.messageId());
-      released.add(queue.changeVisibility(message, 0));
-    });
+    inFlight.forEach((job, message) -> released.add(processor.handBack(message)));
     return Future.join(released).mapEmpty();
   }
 
