@@ -164,7 +164,7 @@ class ImageDecoderTest {
     void refusesOverLimitBeforeReadingThePixelData() throws Exception {
         byte[] png = noisePng(600, 600); // incompressible: well over 64 KB
         assertThat(png.length).isGreaterThan(256 * 1024);
-        CountingInputStream in = new CountingInputStream(new ByteArrayInputStream(png));
+        Crafted.CountingInputStream in = new Crafted.CountingInputStream(new ByteArrayInputStream(png));
 
         ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class,
                 () -> decoder.decode(in, 100_000));
@@ -371,31 +371,5 @@ class ImageDecoderTest {
             }
         }
         return new ImageEncoder().encode(img, OutputFormat.PNG, 0.85f);
-    }
-
-    private static final class CountingInputStream extends FilterInputStream {
-        long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                count++;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            if (n > 0) {
-                count += n;
-            }
-            return n;
-        }
     }
 }
