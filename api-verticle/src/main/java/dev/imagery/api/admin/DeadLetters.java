@@ -42,9 +42,13 @@ public final class DeadLetters {
             .put("messages", new JsonArray(seen.stream().map(DeadLetters::toJson).toList())));
   }
 
-  /** Moves up to {@code limit} dead letters back to the job queue; returns how many moved. */
+  /**
+   * Moves up to {@code limit} dead letters back to the job queue; returns how many moved. Only as many as the queue
+   * held when the redrive started: a message that fails again while it runs comes back, and must not be moved again.
+   */
   public Future<Integer> redrive(int limit) {
-    return redriveBatches(limit, 0);
+    return deadLetters.approximateSize()
+        .compose(present -> redriveBatches((int) Math.min(limit, present), 0));
   }
 
   public Future<Void> purge() {

@@ -62,6 +62,9 @@ class SlowImageKeepsItsMessageTest {
 
     String id = upload();
     ImageRecord processed = awaitFinal(id, SLOW.plusSeconds(60));
+    // Committed is not yet done: the job still deletes its message. Stop only once it is gone.
+    Poll.await("the job's message to be deleted", Duration.ofSeconds(30), stack::jobs,
+        counts -> counts.inFlight() == 0 && counts.visible() == 0);
     // SIGTERM lets a worker finish what it holds: a second copy of the job, had one been received, would be
     // finished (and logged) before the worker exits.
     worker1.stopGracefully(Duration.ofSeconds(60));
