@@ -20,6 +20,7 @@ import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.BufferedSplittableAsyncRequestBody;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
@@ -103,7 +104,12 @@ public final class UploadFlow {
                 .contentType(format.contentType())
                 .metadata(Map.of("image-id", id, "upload-id", uploadId))
                 .build(),
-            AsyncRequestBody.fromPublisher(body)))
+            // The socket is read once; each part is buffered whole before it is sent, so a part whose connection
+            // drops can be sent again from the buffer (same memory bound as the SDK's splitter already has).
+            BufferedSplittableAsyncRequestBody.builder()
+                .asyncRequestBody(AsyncRequestBody.fromPublisher(body))
+                .bufferBeforeSend(true)
+                .build()))
         .recover(err -> Future.failedFuture(body.failure().orElse(err)))
         .map(put -> {
           LOG.info("image={} upload={} stored {} bytes of {} as {} in {} ms", id, uploadId, body.size(),
