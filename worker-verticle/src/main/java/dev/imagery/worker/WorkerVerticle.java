@@ -106,14 +106,18 @@ public final class WorkerVerticle extends VerticleBase {
         config.worker().visibilityTimeoutSeconds());
     pendingReceive
         .onComplete(received -> {
-          polling = false;
           if (received.failed()) {
             long delay = backoffMs(++consecutiveFailures);
             LOG.warn("receive failed ({} in a row), retrying in {} ms: {}", consecutiveFailures, delay,
                 received.cause().toString());
-            vertx.setTimer(delay, t -> poll());
+            // Still "polling" until the timer fires: a job finishing meanwhile must not skip the backoff.
+            vertx.setTimer(delay, t -> {
+              polling = false;
+              poll();
+            });
             return;
           }
+          polling = false;
           consecutiveFailures = 0;
           dispatch(received.result());
           poll();
