@@ -13,7 +13,8 @@
 //        for the KEDA CRDs the field tree of @kubernetes-models/keda's type declarations);
 //     3. references: Deployment selectors vs pod labels, Services, HPA/PDB/ScaledObject targets, Ingress
 //        backends and ALB actions, NetworkPolicy selectors and named ports, ServiceAccounts, ConfigMaps,
-//        volumes, probe ports, the overlays' `images:`; one autoscaler per Deployment;
+//        volumes, probe ports, the overlays' `images:`; one autoscaler per Deployment; (a warning) variables
+//        given to the services that the project README does not name;
 //   per overlay (by its directory name): the assertions of `aws` and `local` below, and for every overlay the
 //     worker's liveness probe, the NetworkPolicies, and the hardened security context of every container.
 // --self-check: renders broken copies of the overlays (MUTATIONS below) and fails unless each is rejected with
@@ -266,6 +267,20 @@ function apiIdleTimeoutSeconds() {
   } catch {
     return null;
   }
+}
+
+// The variable names of the project README (backquoted, e.g. `IMAGERY_QUEUE`), or null without a README.
+let readmeVars;
+function readmeVariables() {
+  if (readmeVars === undefined) {
+    try {
+      const md = fs.readFileSync(path.join(repoDir, 'README.md'), 'utf8');
+      readmeVars = new Set([...md.matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((m) => m[1]));
+    } catch {
+      readmeVars = null;
+    }
+  }
+  return readmeVars;
 }
 
 function validateRendered(name, text, report, kustomizations) {
@@ -724,6 +739,14 @@ function validateRendered(name, text, report, kustomizations) {
     for (const { obj, id } of byKind('ServiceAccount')) {
       if (Object.keys(obj.metadata.annotations ?? {}).some((k) => k.startsWith('eks.amazonaws.com/'))) report.error(id, 'has an IRSA annotation');
     }
+  }
+  // Every variable given to the services is documented in the project README (catches misspelt names, which the
+  // services would silently ignore).
+  const documented = readmeVariables();
+  if (documented) {
+    const given = new Set(Object.keys(configMap));
+    for (const { obj } of workloads) for (const c of containersOf(obj.spec.template.spec)) for (const e of c.env ?? []) given.add(e.name);
+    for (const v of [...given].sort()) if (!documented.has(v)) report.warn(name, `variable ${v} is not in README.md's configuration table`);
   }
   if (name !== 'aws' && name !== 'local') report.warn(name, 'no overlay-specific checks for this name (only aws and local have them)');
   return objects.length;
