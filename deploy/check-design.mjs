@@ -174,6 +174,38 @@ check('every listener that forwards answers /admin and /admin/* with a fixed 404
   return checked.join(', ');
 });
 
+check('listener rules: path patterns use only the characters the ALB allows, <= 5 values and 5 wildcards per rule', () => {
+  // ALB: A-Z a-z 0-9 _ - . $ / ~ " ' @ : + & * ?, up to 128 characters; per rule 5 condition values, 5 wildcards.
+  const rules = ofType('AWS::ElasticLoadBalancingV2::ListenerRule');
+  let count = 0;
+  for (const [id, r] of rules) {
+    const values = r.Properties.Conditions.flatMap((c) => c.PathPatternConfig?.Values ?? []);
+    assert(values.length <= 5, `${id} has ${values.length} values`);
+    const wildcards = values.join('').replace(/[^*?]/g, '').length;
+    assert(wildcards <= 5, `${id} has ${wildcards} wildcards`);
+    for (const v of values) {
+      assert(/^[A-Za-z0-9_\-.$/~"'@:+&*?]{1,128}$/.test(v), `${id}: '${v}' has a character the ALB refuses`);
+      count++;
+    }
+  }
+  return `${count} patterns in ${rules.length} rules`;
+});
+
+check('with a certificate: port 80 redirects 301 to HTTPS, and HTTPS uses a TLS 1.2+ policy', () => {
+  const listeners = ofType('AWS::ElasticLoadBalancingV2::Listener');
+  const http = listeners.find(([, l]) => l.Properties.Protocol === 'HTTP');
+  const https = listeners.find(([, l]) => l.Properties.Protocol === 'HTTPS');
+  assert(http && https, 'needs an HTTP and an HTTPS listener');
+  const cond = https[1].Condition;
+  const actions = http[1].Properties.DefaultActions['Fn::If'];
+  assert(actions && actions[0] === cond, `the HTTP listener's actions do not depend on ${cond}`);
+  const redirect = actions[1][0];
+  assert(redirect.Type === 'redirect' && redirect.RedirectConfig.Protocol === 'HTTPS'
+    && redirect.RedirectConfig.StatusCode === 'HTTP_301', `with ${cond}: ${JSON.stringify(redirect)}`);
+  assert(/TLS13|TLS-1-2/.test(https[1].Properties.SslPolicy ?? ''), `SslPolicy ${https[1].Properties.SslPolicy}`);
+  return `${http[0]} -> 301 https when ${cond}; ${https[1].Properties.SslPolicy}`;
+});
+
 check('IMAGERY_CREATE_RESOURCES=false in every container', () => {
   return services.map(([id, s]) => {
     const v = env(containerOf(s), 'IMAGERY_CREATE_RESOURCES');

@@ -245,6 +245,8 @@ expect_design_failure 'DesiredCount >= 2' "Default: 2
 expect_design_failure 'health check /health/ready' 'HealthCheckPath: /health/ready' 'HealthCheckPath: /health/live'
 expect_design_failure 'RunningTaskCount' 'Expression: visible / tasks' 'Expression: visible'
 expect_design_failure 'refuses :latest' "[A-Za-su-z0-9_.-]))\$'" "[A-Za-z0-9_.-]))\$'"
+expect_design_failure "characters the ALB allows" "Values: ['/*dmin*', '/.*', '/*/.*']" "Values: ['*%*']"
+expect_design_failure 'redirects 301' 'StatusCode: HTTP_301' 'StatusCode: HTTP_302'
 expect_design_failure 'two AZs' "AvailabilityZone: !Select [1, !GetAZs '']
       CidrBlock: !Select [3" "AvailabilityZone: !Select [0, !GetAZs '']
       CidrBlock: !Select [3"
@@ -264,9 +266,11 @@ fi
 
 elapsed=$(($(date +%s) - started))
 shown="$(realpath --relative-to="$PWD" "$template" 2>/dev/null || echo "$template")"
+summary="$(printf '%s; ' "${steps[@]}")"
+summary="${summary%; }"
 if [ "$errors" -eq 0 ]; then
-  echo "deploy: OK: $shown: $(IFS=,; echo "${steps[*]}" | sed 's/,/, /g') in ${elapsed}s"
+  echo "deploy: OK: $shown: $summary; in ${elapsed}s"
 else
-  echo "deploy: INVALID: $shown: $errors failing step(s): $(IFS=,; echo "${steps[*]}" | sed 's/,/, /g') in ${elapsed}s"
+  echo "deploy: INVALID: $shown: $errors failing step(s): $summary; in ${elapsed}s"
   exit 1
 fi
