@@ -43,6 +43,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -430,6 +432,13 @@ class LocalAwsServersTest {
       implements AutoCloseable {
 
     static Clients connect(LocalAwsServers servers, String secret) {
+      return connect(servers, secret, List.of());
+    }
+
+    /** With {@code interceptors} on every client, to record the real calls a test makes through them. */
+    static Clients connect(LocalAwsServers servers, String secret, List<ExecutionInterceptor> interceptors) {
+      ClientOverrideConfiguration overrides = ClientOverrideConfiguration.builder()
+          .executionInterceptors(interceptors).build();
       SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
           .connectionTimeout(Duration.ofSeconds(2))
           .readTimeout(Duration.ofSeconds(60))
@@ -438,17 +447,17 @@ class LocalAwsServersTest {
           AwsBasicCredentials.create(LocalAwsServers.ACCESS_KEY_ID, secret));
       Region region = Region.of(LocalAwsServers.REGION);
       DynamoDbAsyncClient dynamoDb = DynamoDbAsyncClient.builder().httpClient(http).credentialsProvider(credentials)
-          .region(region).endpointOverride(servers.dynamoDbEndpoint()).build();
+          .region(region).endpointOverride(servers.dynamoDbEndpoint()).overrideConfiguration(overrides).build();
       SqsAsyncClient sqs = SqsAsyncClient.builder().httpClient(http).credentialsProvider(credentials)
-          .region(region).endpointOverride(servers.sqsEndpoint()).build();
+          .region(region).endpointOverride(servers.sqsEndpoint()).overrideConfiguration(overrides).build();
       S3AsyncClient s3 = S3AsyncClient.builder().httpClient(http).credentialsProvider(credentials)
-          .region(region).endpointOverride(servers.s3Endpoint())
+          .region(region).endpointOverride(servers.s3Endpoint()).overrideConfiguration(overrides)
           .forcePathStyle(true)
           .multipartEnabled(true)
           .multipartConfiguration(c -> c.minimumPartSizeInBytes(5L * 1024 * 1024).thresholdInBytes(5L * 1024 * 1024))
           .build();
       S3AsyncClient s3Plain = S3AsyncClient.builder().httpClient(http).credentialsProvider(credentials)
-          .region(region).endpointOverride(servers.s3Endpoint())
+          .region(region).endpointOverride(servers.s3Endpoint()).overrideConfiguration(overrides)
           .forcePathStyle(true)
           .build();
       return new Clients(http, dynamoDb, sqs, s3, s3Plain);
