@@ -112,11 +112,13 @@ class ResourceProvisionerEmulatorTest {
     // S3Proxy refuses the lifecycle read (501), so the rule is never put there.
     assertThat(made).doesNotContain("S3:PutBucketLifecycleConfiguration");
 
-    // DynamoDB Local reports all of the table's settings but point-in-time recovery.
+    // DynamoDB Local reports the table's settings but encryption and point-in-time recovery.
     TableDescription table = await(clients.dynamoDb().describeTable(b -> b.tableName(names.table()))).table();
     assertThat(table.tableStatus()).isEqualTo(TableStatus.ACTIVE);
     assertThat(table.billingModeSummary().billingMode()).isEqualTo(BillingMode.PAY_PER_REQUEST);
     assertThat(table.deletionProtectionEnabled()).isTrue();
+    // It takes SSESpecification on CreateTable, and reports nothing back about it.
+    assertThat(table.sseDescription()).as("SSE description").isNull();
     assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(ResourceProvisionerEmulatorTest::isAwaitingIndex);
     assertRefused(clients.dynamoDb().describeContinuousBackups(b -> b.tableName(names.table())),
         400, "UnknownOperationException");

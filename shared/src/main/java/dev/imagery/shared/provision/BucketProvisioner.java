@@ -39,7 +39,8 @@ final class BucketProvisioner {
 
   private static final Logger LOG = LoggerFactory.getLogger(BucketProvisioner.class);
 
-  static final String ABORT_RULE_ID = "imagery-abort-incomplete-multipart-uploads";
+  /** As in deploy/ecs/imagery.yaml. */
+  static final String ABORT_RULE_ID = "abort-incomplete-multipart-uploads";
   static final int ABORT_AFTER_DAYS = 1;
   /** A new bucket can answer NoSuchBucket for a moment on AWS (bucket creation is eventually consistent). */
   private static final Duration NEW_BUCKET_RETRY_INTERVAL = Duration.ofSeconds(1);

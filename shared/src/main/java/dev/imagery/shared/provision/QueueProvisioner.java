@@ -30,8 +30,13 @@ final class QueueProvisioner {
 
   private static final Logger LOG = LoggerFactory.getLogger(QueueProvisioner.class);
 
-  /** 14 days, the SQS maximum: dead letters wait for an operator that long. */
+  /**
+   * 14 days, the SQS maximum. A message keeps its original enqueue time when it moves to the dead-letter queue, so
+   * this must exceed the job queue's retention, or old dead letters would vanish on arrival.
+   */
   static final int DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+  /** 4 days, the SQS default, stated so that the relation above holds by construction. */
+  static final int JOB_RETENTION_SECONDS = 345_600;
 
   private final SqsAsyncClient sqs;
 
@@ -69,6 +74,7 @@ final class QueueProvisioner {
     attributes.put(QueueAttributeName.VISIBILITY_TIMEOUT, Integer.toString(names.visibilityTimeoutSeconds()));
     attributes.put(QueueAttributeName.RECEIVE_MESSAGE_WAIT_TIME_SECONDS,
         Integer.toString(ResourceProvisioner.RECEIVE_MESSAGE_WAIT_SECONDS));
+    attributes.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, Integer.toString(JOB_RETENTION_SECONDS));
     attributes.put(QueueAttributeName.REDRIVE_POLICY,
         new RedrivePolicy(deadLetterArn, names.maxReceiveCount()).toJson());
     attributes.put(QueueAttributeName.SQS_MANAGED_SSE_ENABLED, "true");

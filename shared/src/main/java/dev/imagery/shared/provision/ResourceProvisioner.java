@@ -24,7 +24,8 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  * DescribeContinuousBackups}; on both queues: {@code sqs:GetQueueUrl, CreateQueue, GetQueueAttributes}; on the
  * bucket: {@code s3:ListBucket} (HeadBucket), {@code s3:CreateBucket, PutBucketPublicAccessBlock,
  * PutEncryptionConfiguration, GetLifecycleConfiguration, PutLifecycleConfiguration}. No KMS rights: SQS and S3
- * encrypt with their own managed keys. The emulator test records the real calls and checks them against this list.
+ * encrypt with their own managed keys, and the table's AWS managed key (aws/dynamodb) lets the account's
+ * principals use it through DynamoDB. The emulator test records the real calls and checks them against this list.
  */
 public final class ResourceProvisioner {
 

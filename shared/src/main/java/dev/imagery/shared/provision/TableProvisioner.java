@@ -33,7 +33,7 @@ import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
 
 /**
  * The DynamoDB table, as the production template has it: hash key {@code id} (S), on demand, the
- * {@code awaiting-index}, deletion protection and point-in-time recovery.
+ * {@code awaiting-index}, deletion protection, encryption with the AWS managed key, and point-in-time recovery.
  *
  * <p>A table that exists is left as it is, with one exception kept from before: a missing {@code awaiting-index}
  * is added, because the reconciler cannot run without it. Missing protection or recovery is logged at WARN.
@@ -87,10 +87,13 @@ final class TableProvisioner {
             .keySchema(key(ResourceProvisioner.TABLE_HASH_KEY, KeyType.HASH))
             .globalSecondaryIndexes(awaitingIndex())
             .billingMode(BillingMode.PAY_PER_REQUEST)
-            .deletionProtectionEnabled(true)))
+            .deletionProtectionEnabled(true)
+            // The AWS managed key (aws/dynamodb), as the template has it: its key policy lets the account's
+            // principals use it through DynamoDB, so no role needs kms:* actions.
+            .sseSpecification(sse -> sse.enabled(true))))
         .handle((created, error) -> {
           if (error == null) {
-            LOG.info("Created DynamoDB table {} (hash key {}, on demand, deletion protection on)",
+            LOG.info("Created DynamoDB table {} (hash key {}, on demand, deletion protection on, KMS encrypted)",
                 table, ResourceProvisioner.TABLE_HASH_KEY);
             return true;
           }

@@ -27,9 +27,10 @@ class WantedSettingsTest {
     ResourceNames names = new ResourceNames("t", "jobs", "jobs-dlq", "b", 4, 75);
     Map<QueueAttributeName, String> attributes = QueueProvisioner.jobQueueAttributes(names, ARN);
     assertThat(attributes).containsOnlyKeys(QueueAttributeName.VISIBILITY_TIMEOUT,
-            QueueAttributeName.RECEIVE_MESSAGE_WAIT_TIME_SECONDS, QueueAttributeName.REDRIVE_POLICY,
-            QueueAttributeName.SQS_MANAGED_SSE_ENABLED)
+            QueueAttributeName.RECEIVE_MESSAGE_WAIT_TIME_SECONDS, QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+            QueueAttributeName.REDRIVE_POLICY, QueueAttributeName.SQS_MANAGED_SSE_ENABLED)
         .containsEntry(QueueAttributeName.VISIBILITY_TIMEOUT, "75")
+        .containsEntry(QueueAttributeName.MESSAGE_RETENTION_PERIOD, "345600")
         .containsEntry(QueueAttributeName.RECEIVE_MESSAGE_WAIT_TIME_SECONDS, "20")
         .containsEntry(QueueAttributeName.SQS_MANAGED_SSE_ENABLED, "true");
     assertThat(RedrivePolicy.parse(attributes.get(QueueAttributeName.REDRIVE_POLICY)))
@@ -37,8 +38,15 @@ class WantedSettingsTest {
   }
 
   @Test
+  void deadLettersOutliveJobs() {
+    // A dead letter keeps its first enqueue time, so a shorter DLQ retention would drop it on arrival.
+    assertThat(QueueProvisioner.DEAD_LETTER_RETENTION_SECONDS).isGreaterThan(QueueProvisioner.JOB_RETENTION_SECONDS);
+  }
+
+  @Test
   void theLifecycleRuleAbortsIncompleteUploadsAfterOneDayAcrossTheBucket() {
     LifecycleRule rule = BucketProvisioner.abortRule();
+    assertThat(rule.id()).isEqualTo("abort-incomplete-multipart-uploads");
     assertThat(rule.status()).isEqualTo(ExpirationStatus.ENABLED);
     assertThat(rule.abortIncompleteMultipartUpload().daysAfterInitiation()).isEqualTo(1);
     assertThat(rule.filter().prefix()).isEmpty();
