@@ -6,9 +6,12 @@ import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.runtime.ResourceSetup;
 import dev.imagery.worker.WorkerVerticle;
 import io.vertx.core.Vertx;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,16 +24,22 @@ public final class ImageryStack implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ImageryStack.class);
 
   private final Vertx vertx;
-  private final AwsClients aws;
+  private final AwsClients apiAws;
+  private final AwsClients workerAws;
   private final ImageryConfig config;
   private final ApiVerticle api;
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+  private final WorkerVerticle worker;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private AwsClients harnessAws;
 
-  private ImageryStack(Vertx vertx, AwsClients aws, ImageryConfig config, ApiVerticle api) {
+  private ImageryStack(Vertx vertx, AwsClients apiAws, AwsClients workerAws, ImageryConfig config, ApiVerticle api,
+                       WorkerVerticle worker) {
     this.vertx = vertx;
-    this.aws = aws;
+    this.apiAws = apiAws;
+    this.workerAws = workerAws;
     this.config = config;
     this.api = api;
+    this.worker = worker;
   }
 
   /** The variables that point Imagery at {@code servers}; printed for running the services as separate processes. */
@@ -54,24 +63,29 @@ public final class ImageryStack implements AutoCloseable {
                                    Map<String, String> overrides) {
     Map<String, String> vars = new HashMap<>();
     vars.put("IMAGERY_HOST", "127.0.0.1");
+    // The API answers health checks here; a free port keeps several stacks (tests) from colliding.
+    vars.put("IMAGERY_MANAGEMENT_PORT", "0");
     vars.putAll(environment);
     vars.putAll(environmentFor(servers));
     vars.putAll(overrides);
     ImageryConfig config = ImageryConfig.fromEnv(vars);
     Vertx vertx = Vertx.vertx();
-    AwsClients aws = AwsClients.create(config.aws());
-    ApiVerticle api = new ApiVerticle(config, aws);
+    // Clients of their own per service, as in production (and so the AWS call log can tell them apart).
+    AwsClients apiAws = AwsClients.create(config, "imagery-api");
+    AwsClients workerAws = AwsClients.create(config, "imagery-worker");
+    ApiVerticle api = new ApiVerticle(config, apiAws);
+    WorkerVerticle worker = new WorkerVerticle(config, workerAws);
     try {
-      ResourceSetup.ensure(vertx, aws, config)
-          .compose(created -> vertx.deployVerticle(new WorkerVerticle(config, aws)))
-          .compose(worker -> vertx.deployVerticle(api))
+      ResourceSetup.ensure(vertx, config)
+          .compose(created -> vertx.deployVerticle(worker))
+          .compose(deployed -> vertx.deployVerticle(api))
           // Called from main or a test thread, never an event loop.
           .await(2, TimeUnit.MINUTES);
     } catch (Exception e) {
-      closeQuietly(vertx, aws);
+      closeQuietly(vertx, List.of(apiAws, workerAws));
       throw new IllegalStateException("Imagery did not start: " + e.getMessage(), e);
     }
-    return new ImageryStack(vertx, aws, config, api);
+    return new ImageryStack(vertx, apiAws, workerAws, config, api, worker);
   }
 
   public int apiPort() {
@@ -82,8 +96,20 @@ public final class ImageryStack implements AutoCloseable {
     return config;
   }
 
-  public AwsClients aws() {
-    return aws;
+  /** The worker's management port (its liveness endpoint). */
+  public int workerManagementPort() {
+    return worker.managementPort();
+  }
+
+  /**
+   * Clients for looking at the backend from outside the services (tests), made on first use. Their calls are logged
+   * as {@code imagery-local}, never as the API's or the worker's.
+   */
+  public synchronized AwsClients aws() {
+    if (harnessAws == null) {
+      harnessAws = AwsClients.create(config, "imagery-local");
+    }
+    return harnessAws;
   }
 
   public Vertx vertx() {
@@ -94,17 +120,23 @@ public final class ImageryStack implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      closeQuietly(vertx, aws);
+      List<AwsClients> clients = new ArrayList<>(List.of(apiAws, workerAws));
+      synchronized (this) {
+        if (harnessAws != null) {
+          clients.add(harnessAws);
+        }
+      }
+      closeQuietly(vertx, clients);
     }
   }
 
-  private static void closeQuietly(Vertx vertx, AwsClients aws) {
+  private static void closeQuietly(Vertx vertx, List<AwsClients> clients) {
     try {
       vertx.close().await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("Vert.x did not close cleanly: {}", e.toString());
     } finally {
-      aws.close();
+      clients.forEach(AwsClients::close);
     }
   }
 

@@ -7,6 +7,8 @@ import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,6 +42,8 @@ public final class WorkerVerticle extends VerticleBase {
   private JobQueue queue;
   private JobProcessor processor;
   private Reconciler reconciler;
+  private PollLoopLiveness liveness;
+  private ManagementServer management;
   private boolean polling;
   private boolean stopping;
   private int consecutiveFailures;
@@ -54,7 +58,10 @@ public final class WorkerVerticle extends VerticleBase {
     ImageryConfig.Worker worker = config.worker();
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
     ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
-    return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
+    liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
+    management = new ManagementServer(vertx, config.api().host(), worker.managementPort(), this::liveness);
+    return management.start()
+        .compose(listening -> JobQueue.resolve(vertx, aws.sqs(), config.resources().queue()))
         .onSuccess(resolved -> {
           queue = resolved;
           processor = new JobProcessor(vertx, pool, store, queue, aws.s3(), config, Clock.systemUTC());
@@ -87,7 +94,36 @@ public final class WorkerVerticle extends VerticleBase {
         .<Void>mapEmpty()
         .timeout(graceMs, TimeUnit.MILLISECONDS)
         .recover(timedOut -> releaseUnfinished())
-        .eventually(() -> pool == null ? Future.succeededFuture() : pool.close());
+        .eventually(() -> pool == null ? Future.succeededFuture() : pool.close())
+        // Answers liveness to the end: an orchestrator must not kill a worker that is draining.
+        .eventually(() -> management == null ? Future.succeededFuture() : management.stop());
+  }
+
+  /** The management server's bound port; differs from the configured one when that was 0. */
+  public int managementPort() {
+    return management.actualPort();
+  }
+
+  /**
+   * Longer than any one step of the poll loop can take: a receive ends within the SQS call timeout, a backoff within
+   * {@link #MAX_BACKOFF_MS}; a minute on top for a slow machine.
+   */
+  static Duration stallAfter(ImageryConfig config) {
+    return config.aws().sqsCallTimeout().plusMillis(MAX_BACKOFF_MS).plusMinutes(1);
+  }
+
+  private ManagementServer.Liveness liveness() {
+    int slots = config.worker().concurrency();
+    int free = slots - inFlight.size();
+    boolean stalled = !stopping && liveness.stalled(free);
+    JsonObject details = new JsonObject()
+        .put("status", stalled ? "STALLED" : stopping ? "DRAINING" : "UP")
+        .put("jobsInFlight", inFlight.size())
+        .put("slots", slots)
+        .put("receiving", polling)
+        .put("msSincePollLoopActivity", liveness.sinceActivity().toMillis())
+        .put("stallAfterMs", liveness.stallAfter().toMillis());
+    return new ManagementServer.Liveness(!stalled, details);
   }
 
   private Future<Void> releaseUnfinished() {
@@ -102,16 +138,19 @@ public final class WorkerVerticle extends VerticleBase {
       return;
     }
     polling = true;
+    liveness.touched();
     pendingReceive = queue.receive(Math.min(MAX_BATCH, free), config.worker().receiveWaitSeconds(),
         config.worker().visibilityTimeoutSeconds());
     pendingReceive
         .onComplete(received -> {
+          liveness.touched();
           if (received.failed()) {
             long delay = backoffMs(++consecutiveFailures);
             LOG.warn("receive failed ({} in a row), retrying in {} ms: {}", consecutiveFailures, delay,
                 received.cause().toString());
             // Still "polling" until the timer fires: a job finishing meanwhile must not skip the backoff.
             vertx.setTimer(delay, t -> {
+              liveness.touched();
               polling = false;
               poll();
             });
@@ -134,6 +173,7 @@ public final class WorkerVerticle extends VerticleBase {
       Future<Void> job = processor.handle(message);
       inFlight.put(job, message);
       job.onComplete(done -> {
+        liveness.touched();
         inFlight.remove(job);
         poll();
       });

@@ -2,6 +2,7 @@ package dev.imagery.local.chaos;
 
 import dev.imagery.local.ImageryStack;
 import dev.imagery.local.LocalAwsServers;
+import dev.imagery.local.iam.RecordedCalls;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.image.ImageRecord;
@@ -111,12 +112,15 @@ final class ChaosStack implements AutoCloseable {
     try {
       Map<String, String> env = new HashMap<>(ImageryStack.environmentFor(servers));
       env.put("IMAGERY_HOST", "127.0.0.1");
+      // Several workers share this host: each takes a free management port.
+      env.put("IMAGERY_MANAGEMENT_PORT", "0");
+      env.putAll(RecordedCalls.env());
       env.putAll(sharedEnv);
       ImageryConfig config = ImageryConfig.fromEnv(env);
       vertx = Vertx.vertx();
-      aws = AwsClients.create(config.aws());
+      aws = AwsClients.create(config, "imagery-chaos-test");
       // Provisioned once here, so that the services (which check them again) never race to create them.
-      ResourceSetup.ensure(vertx, aws, config).await(60, TimeUnit.SECONDS);
+      ResourceSetup.ensure(vertx, config).await(60, TimeUnit.SECONDS);
       return new ChaosStack(servers, vertx, aws, config, Map.copyOf(env), logDir, logback);
     } catch (Exception e) {
       if (vertx != null) {

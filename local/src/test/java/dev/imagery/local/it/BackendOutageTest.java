@@ -3,8 +3,9 @@ package dev.imagery.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.ImageryStack;
-import dev.imagery.local.LocalAwsServers;
 import dev.imagery.local.LocalAwsServers.Service;
+import dev.imagery.local.LocalAwsServers;
+import dev.imagery.local.iam.RecordedCalls;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,13 +38,14 @@ class BackendOutageTest {
   private static LocalAwsServers servers;
   private static ImageryStack stack;
   private static ApiClient api;
+  private static ApiClient worker;
   private static Path data;
 
   @BeforeAll
   static void start() throws Exception {
     data = Files.createTempDirectory("imagery-outage");
     servers = LocalAwsServers.start(LocalAwsServers.Ports.anyFree(), Optional.of(data));
-    stack = ImageryStack.start(servers, Map.of(), Map.of(
+    stack = ImageryStack.start(servers, RecordedCalls.env(), Map.of(
         "PORT", "0",
         "IMAGERY_RECEIVE_WAIT_SECONDS", "1",
         "IMAGERY_VISIBILITY_TIMEOUT_SECONDS", "10",
@@ -52,6 +54,7 @@ class BackendOutageTest {
         "IMAGERY_RECONCILE_AFTER_SECONDS", "3",
         "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1"));
     api = new ApiClient("http://127.0.0.1:" + stack.apiPort());
+    worker = new ApiClient("http://127.0.0.1:" + stack.workerManagementPort());
   }
 
   @AfterAll
@@ -76,6 +79,9 @@ class BackendOutageTest {
       Eventually.await("readiness to report the outage", Duration.ofSeconds(15),
           () -> api.get("/health/ready").status(), status -> status == 503);
       Eventually.await("clients to meet the outage", Duration.ofSeconds(20), traffic.unavailable::get, n -> n >= 1);
+      // A worker backing off from a dead backend is alive: its liveness must not get it restarted.
+      ApiClient.Response live = worker.get("/health/live");
+      assertThat(live.status()).as("worker liveness during the %s outage: %s", backend, live).isEqualTo(200);
       Eventually.await("the outage to last " + OUTAGE, OUTAGE.plusSeconds(5),
           () -> System.nanoTime() - outageStart, elapsed -> elapsed >= OUTAGE.toNanos());
       servers.restore(backend);

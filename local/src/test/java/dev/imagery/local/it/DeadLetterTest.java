@@ -3,6 +3,7 @@ package dev.imagery.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.ImageryStack;
+import dev.imagery.local.iam.RecordedCalls;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
@@ -41,7 +42,7 @@ class DeadLetterTest {
 
   @BeforeAll
   static void start() {
-    stack = ImageryStack.start(TestStack.get().servers, Map.of(), Map.of(
+    stack = ImageryStack.start(TestStack.get().servers, RecordedCalls.env(), Map.of(
         "PORT", "0",
         "IMAGERY_TABLE", "dlq-test-images",
         "IMAGERY_BUCKET", "dlq-test-images",

@@ -3,6 +3,7 @@ package dev.imagery.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.ImageryStack;
+import dev.imagery.local.iam.RecordedCalls;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -127,7 +128,7 @@ class GracefulShutdownTest {
         "IMAGERY_RECEIVE_WAIT_SECONDS", "1",
         "IMAGERY_RECONCILE_AFTER_SECONDS", "0"));
     vars.putAll(overrides);
-    return ImageryStack.start(TestStack.get().servers, Map.of(), vars);
+    return ImageryStack.start(TestStack.get().servers, RecordedCalls.env(), vars);
   }
 
   private void awaitJobInFlight(ImageryStack stack) {

@@ -2,6 +2,7 @@ package dev.imagery.local.it;
 
 import dev.imagery.local.ImageryStack;
 import dev.imagery.local.LocalAwsServers;
+import dev.imagery.local.iam.RecordedCalls;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,7 +30,7 @@ final class TestStack {
   static synchronized TestStack get() {
     if (instance == null) {
       LocalAwsServers servers = LocalAwsServers.start(LocalAwsServers.Ports.anyFree(), Optional.empty());
-      ImageryStack imagery = ImageryStack.start(servers, Map.of(), Map.of(
+      ImageryStack imagery = ImageryStack.start(servers, RecordedCalls.env(), Map.of(
           "PORT", "0",
           "IMAGERY_MAX_UPLOAD_BYTES", Long.toString(MAX_UPLOAD_BYTES),
           "IMAGERY_WORKER_CONCURRENCY", "2",

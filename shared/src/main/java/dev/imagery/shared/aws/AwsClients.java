@@ -3,6 +3,7 @@ package dev.imagery.shared.aws;
 import dev.imagery.shared.config.ImageryConfig;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -10,6 +11,7 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsAsyncClientBuilder;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -52,7 +54,16 @@ public final class AwsClients implements AutoCloseable {
     this.s3Uploads = s3Uploads;
   }
 
-  public static AwsClients create(ImageryConfig.Aws aws) {
+  /**
+   * The clients of one service. {@code caller} names it in the AWS call log ({@code IMAGERY_AWS_CALL_LOG}), which
+   * is why each service gets clients of its own even where two share a JVM.
+   */
+  public static AwsClients create(ImageryConfig config, String caller) {
+    ImageryConfig.Aws aws = config.aws();
+    List<ExecutionInterceptor> interceptors = aws.callLog()
+        .<ExecutionInterceptor>map(file -> new AwsCallLog(caller, config.resources(), file))
+        .map(List::of)
+        .orElse(List.of());
     SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
         .eventLoopGroupBuilder(SdkEventLoopGroup.builder().numberOfThreads(aws.ioThreads()))
         .maxConcurrency(aws.maxConnections())
@@ -66,16 +77,16 @@ public final class AwsClients implements AutoCloseable {
     Region region = Region.of(aws.region());
 
     DynamoDbAsyncClient dynamoDb = configure(DynamoDbAsyncClient.builder(), http, credentials, region,
-        aws.dynamoDbEndpoint(), aws.dynamoDbCallTimeout(), aws.dynamoDbAttemptTimeout()).build();
+        aws.dynamoDbEndpoint(), aws.dynamoDbCallTimeout(), aws.dynamoDbAttemptTimeout(), interceptors).build();
     SqsAsyncClient sqs = configure(SqsAsyncClient.builder(), http, credentials, region,
-        aws.sqsEndpoint(), aws.sqsCallTimeout(), aws.sqsAttemptTimeout()).build();
+        aws.sqsEndpoint(), aws.sqsCallTimeout(), aws.sqsAttemptTimeout(), interceptors).build();
     S3AsyncClient s3 = configure(S3AsyncClient.builder(), http, credentials, region,
-        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout())
+        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout(), interceptors)
         // Emulators answer on one host name; real S3 keeps virtual-hosted style.
         .forcePathStyle(aws.s3Endpoint().isPresent())
         .build();
     S3AsyncClient s3Uploads = configure(S3AsyncClient.builder(), http, credentials, region,
-        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout())
+        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout(), interceptors)
         .forcePathStyle(aws.s3Endpoint().isPresent())
         // Uploads stream with an unknown length, which only the multipart client accepts.
         .multipartEnabled(true)
@@ -99,7 +110,7 @@ public final class AwsClients implements AutoCloseable {
 
   private static <B extends AwsAsyncClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>> B configure(
       B builder, SdkAsyncHttpClient http, AwsCredentialsProvider credentials, Region region,
-      Optional<URI> endpoint, Duration callTimeout, Duration attemptTimeout) {
+      Optional<URI> endpoint, Duration callTimeout, Duration attemptTimeout, List<ExecutionInterceptor> interceptors) {
     builder.httpClient(http)
         .credentialsProvider(credentials)
         .region(region)
@@ -107,6 +118,7 @@ public final class AwsClients implements AutoCloseable {
             .apiCallTimeout(callTimeout)
             .apiCallAttemptTimeout(attemptTimeout)
             .retryStrategy(RetryMode.STANDARD)
+            .executionInterceptors(interceptors)
             .build());
     endpoint.ifPresent(builder::endpointOverride);
     return builder;

@@ -1,6 +1,7 @@
 package dev.imagery.shared.config;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -26,7 +27,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       Duration s3CallTimeout,
       Duration s3AttemptTimeout,
       int maxConnections,
-      int ioThreads) {
+      int ioThreads,
+      Optional<Path> callLog) {
   }
 
   /** The table, queues and bucket; created on start when {@code createIfMissing}. */
@@ -53,7 +55,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       int thumbnailSize,
       Duration reconcileAfter,
       Duration reconcileInterval,
-      Duration faultProcessingDelay) {
+      Duration faultProcessingDelay,
+      int managementPort) {
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
@@ -99,7 +102,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.millis("IMAGERY_S3_CALL_TIMEOUT_MS", Duration.ofMinutes(10)),
         env.millis("IMAGERY_S3_ATTEMPT_TIMEOUT_MS", Duration.ofMinutes(2)),
         env.integer("IMAGERY_AWS_MAX_CONNECTIONS", 100, 1, 10_000),
-        env.integer("IMAGERY_AWS_IO_THREADS", 2, 1, 64));
+        env.integer("IMAGERY_AWS_IO_THREADS", 2, 1, 64),
+        // Audit/test knob: every distinct AWS operation this process calls, appended to this file.
+        env.optional("IMAGERY_AWS_CALL_LOG").map(Path::of));
     Resources resources = new Resources(
         env.string("IMAGERY_TABLE", "imagery-images"),
         env.string("IMAGERY_QUEUE", "imagery-jobs"),
@@ -123,7 +128,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_AFTER_SECONDS", 300, 0, 86_400)),
         Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_INTERVAL_SECONDS", 60, 1, 86_400)),
         // Fault injection for tests (a slow image): never set in production.
-        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"));
+        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"),
+        // The worker's liveness endpoint (it serves nothing else); bound on IMAGERY_HOST like the API.
+        env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
     return new ImageryConfig(aws, resources, api, worker, shutdown);

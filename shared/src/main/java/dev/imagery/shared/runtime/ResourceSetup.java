@@ -14,15 +14,29 @@ import io.vertx.core.Vertx;
  */
 public final class ResourceSetup {
 
+  /** How the provisioner's calls are named in the AWS call log: its rights are not the services' own. */
+  public static final String CALLER = "imagery-provisioner";
+
   private ResourceSetup() {
   }
 
-  public static Future<Void> ensure(Vertx vertx, AwsClients aws, ImageryConfig config) {
+  /**
+   * Runs the provisioner on clients of its own, closed when it is done, so that the rights it needs never show up
+   * as the service's (IMAGERY_AWS_CALL_LOG).
+   */
+  public static Future<Void> ensure(Vertx vertx, ImageryConfig config) {
     if (!config.resources().createIfMissing()) {
       return Future.succeededFuture();
     }
+    AwsClients aws = AwsClients.create(config, CALLER);
     ResourceProvisioner provisioner = new ResourceProvisioner(aws.dynamoDb(), aws.sqs(), aws.s3());
-    return SdkFutures.call(vertx, () -> provisioner.provision(names(config))).mapEmpty();
+    return SdkFutures.call(vertx, () -> provisioner.provision(names(config)))
+        .<Void>mapEmpty()
+        .eventually(() -> vertx.executeBlocking(() -> {
+          // Closing the SDK clients waits for their Netty threads: not on an event loop.
+          aws.close();
+          return null;
+        }));
   }
 
   public static ResourceNames names(ImageryConfig config) {

@@ -30,12 +30,12 @@ public final class ServiceLauncher {
   public static void run(String name, ImageryConfig config, Function<AwsClients, Deployable> verticle) {
     long started = System.nanoTime();
     Vertx vertx = Vertx.vertx();
-    AwsClients aws = AwsClients.create(config.aws());
+    AwsClients aws = AwsClients.create(config, name);
     long shutdownSeconds = config.shutdownTimeout().toSeconds();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(name, vertx, aws, shutdownSeconds),
         name + "-shutdown"));
     try {
-      ResourceSetup.ensure(vertx, aws, config)
+      ResourceSetup.ensure(vertx, config)
           .compose(ready -> vertx.deployVerticle(verticle.apply(aws)))
           .await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       LOG.info("{} started in {} ms", name, (System.nanoTime() - started) / 1_000_000);
