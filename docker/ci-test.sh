@@ -59,7 +59,9 @@ unset DOCKER_CONTEXT
 COMPOSE=(docker-compose -f docker/compose.yaml -f docker/compose.ci.yaml)
 
 log() { printf '[docker-ci %5.1fs] %s\n' "$(elapsed)" "$*"; }
-elapsed() { echo "scale=1; ($(date +%s%N) - $STARTED) / 1000000000" | bc; }
+# Seconds since a date +%s%N, with one decimal.
+since() { local ms=$(( ($(date +%s%N) - $1) / 1000000 )); echo "$(( ms / 1000 )).$(( ms % 1000 / 100 ))"; }
+elapsed() { since "$STARTED"; }
 die() { echo "docker-ci: FAILED: $*" >&2; exit 1; }
 # poll SECONDS WHAT COMMAND...: runs COMMAND until it succeeds, at most SECONDS (checked every 0.25 s).
 poll() {
@@ -102,6 +104,8 @@ cleanup() {
     local deadline=$(( $(date +%s) + 30 ))
     while kill -0 "$DOCKERD_PID" 2>/dev/null && (( $(date +%s) < deadline )); do sleep 0.2; done
     kill -9 "$DOCKERD_PID" 2>/dev/null
+    # dockerd leaves its host network namespace mounted here; a later rm -rf of the directory would fail.
+    umount "$CI_DIR/exec/netns/default" 2>/dev/null
     (( rc != 0 )) && { echo "---- dockerd log: $CI_DIR/dockerd.log (tail)" >&2; tail -n 20 "$CI_DIR/dockerd.log" >&2; }
   fi
   exit "$rc"
@@ -119,14 +123,13 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v curl >/dev/null || missing+=(curl)
-command -v bc >/dev/null || missing+=(bc)
 command -v ss >/dev/null || missing+=(iproute2)
+command -v node >/dev/null || missing+=(nodejs)   # docker/ci/traffic.mjs: Node 18+ (bookworm has 18)
 if (( ${#missing[@]} > 0 )); then
   log "installing ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-command -v node >/dev/null || die "node (18+) is needed for docker/ci/traffic.mjs"
 for p in "${PORTS[@]}"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is in use (see the port variables above)"; fi
 done
@@ -306,7 +309,7 @@ poll 30 "worker-2 holding the job of $slow_id" not_visible
 grace=30
 t0=$(date +%s%N)
 docker stop -t "$grace" "$W2" >/dev/null
-worker_stop=$(echo "scale=1; ($(date +%s%N) - $t0) / 1000000000" | bc)
+worker_stop=$(since "$t0")
 code=$(docker inspect -f '{{.State.ExitCode}}' "$W2")
 wlog=$(docker logs "$W2" 2>&1)
 [[ $code == 143 || $code == 0 ]] || die "worker-2 exited $code on SIGTERM (137 = killed after the grace period)"
@@ -337,7 +340,7 @@ poll 10 "upload to api-2 in flight" in_flight
 grace=25
 t0=$(date +%s%N)
 docker stop -t "$grace" "$A2" >/dev/null
-api_stop=$(echo "scale=1; ($(date +%s%N) - $t0) / 1000000000" | bc)
+api_stop=$(since "$t0")
 wait "$CURL_PID" || true
 code=$(docker inspect -f '{{.State.ExitCode}}' "$A2")
 alog=$(docker logs "$A2" 2>&1)
