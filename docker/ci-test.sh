@@ -48,7 +48,7 @@ SQS=http://127.0.0.1:$IMAGERY_LOCAL_SQS_PORT
 
 # The image tag: the commit (what a release pushes, docker/README.md), else the project version. Never "latest".
 if [[ -z ${IMAGERY_VERSION:-} ]]; then
-  IMAGERY_VERSION=$(git rev-parse --short=12 HEAD 2>/dev/null \
+  IMAGERY_VERSION=$(git rev-parse --short HEAD 2>/dev/null \
     || sed -n 's|^  <version>\(.*\)</version>|\1|p' pom.xml | head -n1)
 fi
 export IMAGERY_VERSION
