@@ -86,10 +86,11 @@ sqs_attr() {
 not_visible() { (( $(sqs_attr ApproximateNumberOfMessagesNotVisible) > 0 )); }
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
 
-DOCKERD_PID=""
+DOCKERD_PID="" TRAFFIC_PID="" CURL_PID=""
 cleanup() {
   local rc=$?
   set +e
+  for p in $TRAFFIC_PID $CURL_PID; do kill "$p" 2>/dev/null; done
   if [[ -n $DOCKERD_PID ]]; then
     if (( rc != 0 )); then
       echo "---- container logs (last 60 lines each) ----" >&2
@@ -304,6 +305,10 @@ log "chaos: killed exit codes $exits; worker-2: $redelivered redelivered jobs pr
 IMAGERY_CI_PROCESSING_DELAY_MS=6000 compose_up --no-deps worker-2
 poll 90 "worker-2 healthy (6 s jobs)" is_healthy worker-2
 W2=$(cid worker-2)
+# Nothing left in the queue (duplicates the reconciler queued during the chaos are dropped in milliseconds), so
+# that the job worker-2 holds below is this one.
+queue_empty() { (( $(sqs_attr ApproximateNumberOfMessages) + $(sqs_attr ApproximateNumberOfMessagesNotVisible) == 0 )); }
+poll 60 "job queue empty" queue_empty
 slow_id=$(upload "$API2" "$SMALL")
 poll 30 "worker-2 holding the job of $slow_id" not_visible
 grace=30
