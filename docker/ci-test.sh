@@ -86,10 +86,11 @@ sqs_attr() {
 not_visible() { (( $(sqs_attr ApproximateNumberOfMessagesNotVisible) > 0 )); }
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
 
-DOCKERD_PID="" TRAFFIC_PID="" CURL_PID=""
+DOCKERD_PID="" TRAFFIC_PID="" CURL_PID="" ROOTFS_PROC=""
 cleanup() {
   local rc=$?
   set +e
+  [[ -n $ROOTFS_PROC ]] && umount "$ROOTFS_PROC"
   for p in $TRAFFIC_PID $CURL_PID; do kill "$p" 2>/dev/null; done
   if [[ -n $DOCKERD_PID ]]; then
     if (( rc != 0 )); then
@@ -161,32 +162,50 @@ docker images --format '{{.Repository}}:{{.Tag}}' | { grep -E '^imagery-(api|wor
 docker image prune -f >/dev/null
 
 # ---- the Debian base (debootstrap, cached) ----
+# debian_mirror SUITE DEFAULT: the mirror apt already uses for SUITE (bookworm, bookworm-security).
 debian_mirror() {
-  local f m=""
+  local suite=$1 f m=""
   for f in /etc/apt/sources.list.d/*.sources; do
     [[ -f $f ]] || continue
-    # deb822 stanzas: the URIs of the first "Types: deb" stanza whose Suites include bookworm itself.
-    m=$(awk 'BEGIN { RS = "" } $0 ~ /(^|\n)Types:[^\n]*deb/ && $0 ~ /(^|\n)Suites:([^\n]*[ \t])?bookworm([ \t\n]|$)/ {
-              if (match($0, /URIs:[ \t]*[^ \t\n]+/)) { u = substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", u); print u; exit } }' "$f")
+    # deb822 stanzas: the URIs of the first "Types: deb" stanza whose Suites include SUITE itself.
+    m=$(awk -v suite="$suite" 'BEGIN { RS = "" } $0 ~ /(^|\n)Types:[^\n]*deb/ {
+          if (!match($0, /(^|\n)Suites:[^\n]*/)) next
+          n = split(substr($0, RSTART, RLENGTH), w, /[ \t\n]+/); found = 0
+          for (i = 1; i <= n; i++) if (w[i] == suite) found = 1
+          if (found && match($0, /URIs:[ \t]*[^ \t\n]+/)) { u = substr($0, RSTART, RLENGTH); sub(/URIs:[ \t]*/, "", u); print u; exit } }' "$f")
     [[ -n $m ]] && { echo "$m"; return; }
   done
   if [[ -f /etc/apt/sources.list ]]; then
-    m=$(awk '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == "bookworm") { print $i; exit } }' \
+    m=$(awk -v suite="$suite" '$1 == "deb" { i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ } if ($(i + 1) == suite) { print $i; exit } }' \
       /etc/apt/sources.list)
     [[ -n $m ]] && { echo "$m"; return; }
   fi
-  echo "http://deb.debian.org/debian"
+  echo "$2"
 }
 
 if [[ ${IMAGERY_CI_REBUILD_BASE:-0} != 1 ]] && docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
   log "base $BASE_IMAGE: cached"
 else
-  mirror=$(debian_mirror)
-  log "base $BASE_IMAGE: debootstrap bookworm from $mirror"
+  mirror=$(debian_mirror bookworm http://deb.debian.org/debian)
+  security=$(debian_mirror bookworm-security http://deb.debian.org/debian-security)
+  log "base $BASE_IMAGE: debootstrap bookworm from $mirror, then the updates from $security"
   rootfs=$CI_DIR/rootfs
   rm -rf "$rootfs"
   debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$rootfs" "$mirror" \
     >"$CI_DIR/debootstrap.log" 2>&1 || { tail -n 30 "$CI_DIR/debootstrap.log" >&2; die "debootstrap"; }
+  # debootstrap takes bookworm as released: add bookworm-updates and bookworm-security and upgrade (the JRE,
+  # for one, gets its security releases there). The JRE's postinst needs /proc.
+  rm -f "$rootfs/etc/apt/sources.list"
+  printf '%s\n' "Types: deb" "URIs: $mirror" "Suites: bookworm bookworm-updates" "Components: main" \
+    "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" "" "Types: deb" "URIs: $security" \
+    "Suites: bookworm-security" "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" \
+    >"$rootfs/etc/apt/sources.list.d/debian.sources"
+  mount -t proc proc "$rootfs/proc"
+  ROOTFS_PROC=$rootfs/proc
+  { chroot "$rootfs" apt-get update -qq && DEBIAN_FRONTEND=noninteractive chroot "$rootfs" apt-get upgrade -y -qq; } \
+    >>"$CI_DIR/debootstrap.log" 2>&1 || { tail -n 30 "$CI_DIR/debootstrap.log" >&2; die "apt-get upgrade in the base"; }
+  umount "$rootfs/proc"
+  ROOTFS_PROC=""
   (
     cd "$rootfs"
     rm -rf var/lib/apt/lists/* var/cache/apt/*.bin var/cache/apt/archives/*.deb var/log/* usr/share/man/* \
@@ -199,6 +218,7 @@ else
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' --change 'CMD ["bash"]' - "$BASE_IMAGE" >/dev/null
   rm -rf "$rootfs"
+  log "base $BASE_IMAGE: $(docker run --rm --network none --entrypoint dpkg-query "$BASE_IMAGE" -W -f '${Version}' openjdk-17-jre-headless) JRE, $(docker image inspect -f '{{.Size}}' "$BASE_IMAGE" | awk '{ printf "%d MB", $1 / 1e6 }')"
 fi
 
 # ---- the images ----
