@@ -297,7 +297,7 @@ check('health checks probe the ports the containers listen on (API PORT 8080, wo
   return `api ${port(api)}, worker ${port(worker)}`;
 });
 
-check('security groups: only the ALB reaches the API on 8080 (plus the optional AdminCidr); worker has no ingress', () => {
+check('security groups: only the ALB reaches the API, on 8080; the optional AdminCidr only the management port 8081; worker has no ingress', () => {
   const apiSg = apiService[1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0].Ref;
   const workerSg = workerService[1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0].Ref;
   const [albSgId] = one('AWS::ElasticLoadBalancingV2::LoadBalancer')[1].Properties.SecurityGroups.map((s) => s.Ref);
@@ -307,9 +307,9 @@ check('security groups: only the ALB reaches the API on 8080 (plus the optional 
   assert(!ingress.some((r) => r.Properties.GroupId.Ref === workerSg), 'ingress rule on the worker SG');
   for (const r of ingress.filter((x) => x.Properties.GroupId.Ref === apiSg)) {
     const p = r.Properties;
-    assert(p.FromPort === 8080 && p.ToPort === 8080, `API ingress ports ${p.FromPort}-${p.ToPort}`);
-    assert(p.SourceSecurityGroupId?.Ref === albSgId || (r.Condition && p.CidrIp?.Ref === 'AdminCidr'),
-      `API ingress from ${JSON.stringify(p.SourceSecurityGroupId ?? p.CidrIp)}`);
+    const fromAlb = p.SourceSecurityGroupId?.Ref === albSgId && p.FromPort === 8080 && p.ToPort === 8080;
+    const admin = r.Condition && p.CidrIp?.Ref === 'AdminCidr' && p.FromPort === 8081 && p.ToPort === 8081;
+    assert(fromAlb || admin, `API ingress ${p.FromPort}-${p.ToPort} from ${JSON.stringify(p.SourceSecurityGroupId ?? p.CidrIp)}`);
   }
   return `${apiSg} <- ${albSgId}`;
 });

@@ -1,5 +1,6 @@
 package dev.imagery.api;
 
+import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
@@ -22,8 +23,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +49,7 @@ public final class ApiVerticle extends VerticleBase {
   private ImageStore store;
   private JobQueue queue;
   private UploadFlow uploads;
-  private DeadLetters deadLetters;
+  private AdminServer admin;
   private HttpServer server;
   private volatile boolean draining;
 
@@ -65,10 +64,7 @@ public final class ApiVerticle extends VerticleBase {
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
         .compose(resolved -> {
           queue = resolved;
-          return config.api().adminToken().isEmpty()
-              ? Future.succeededFuture()
-              : JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
-                  .onSuccess(dlq -> deadLetters = new DeadLetters(dlq, queue));
+          return startAdmin();
         })
         .compose(admin -> {
           uploads = new UploadFlow(vertx, store, queue, aws.s3Uploads(), aws.s3(), config.resources().bucket(),
@@ -87,6 +83,19 @@ public final class ApiVerticle extends VerticleBase {
         });
   }
 
+  /** The admin routes, on the management port, only when an admin token is set. */
+  private Future<?> startAdmin() {
+    if (config.api().adminToken().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
+        .compose(dlq -> {
+          admin = new AdminServer(vertx, config.management().host(), config.management().port(),
+              config.api().adminToken().get(), new DeadLetters(dlq, queue));
+          return admin.start();
+        });
+  }
+
   /**
    * Stops accepting connections and lets in-flight requests, uploads included, finish; connections still busy
    * when the grace period ends are closed.
@@ -99,7 +108,13 @@ public final class ApiVerticle extends VerticleBase {
     }
     long graceMs = Math.max(1_000, config.shutdownTimeout().toMillis() - SHUTDOWN_MARGIN_MS);
     LOG.info("API draining: no new connections, {} ms for in-flight requests", graceMs);
-    return server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    return Future.join(server.shutdown(graceMs, TimeUnit.MILLISECONDS),
+        admin == null ? Future.succeededFuture() : admin.stop(graceMs));
+  }
+
+  /** The admin routes' port (the management port), when they are on. */
+  public Optional<Integer> adminPort() {
+    return Optional.ofNullable(admin).map(AdminServer::actualPort);
   }
 
   /** The bound port; differs from the configured one when that was 0. */
@@ -118,10 +133,8 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/image/:id/thumbnail").handler(this::getThumbnail);
     router.get("/health/live").handler(this::live);
     router.get("/health/ready").handler(this::ready);
-    router.route("/admin/*").handler(this::requireAdmin);
-    router.get("/admin/dead-letters").handler(this::listDeadLetters);
-    router.post("/admin/dead-letters/redrive").handler(this::redriveDeadLetters);
-    router.delete("/admin/dead-letters").handler(this::purgeDeadLetters);
+    // Never here, however the path is spelled: they live on the management port (AdminServer).
+    router.route("/admin/*").handler(this::notHere);
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.route().failureHandler(ErrorResponses::handle);
     router.errorHandler(404, ErrorResponses::handle);
@@ -207,50 +220,8 @@ public final class ApiVerticle extends VerticleBase {
     });
   }
 
-  /** Admin routes exist only with IMAGERY_ADMIN_TOKEN set, and then only for its bearer. */
-  private void requireAdmin(RoutingContext ctx) {
-    Optional<String> token = config.api().adminToken();
-    if (token.isEmpty()) {
-      throw new ApiException(404, "NOT_FOUND", "no such resource");
-    }
-    String given = Optional.ofNullable(ctx.request().getHeader(HttpHeaders.AUTHORIZATION)).orElse("");
-    byte[] expected = ("Bearer " + token.get()).getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
-      ctx.response().putHeader("WWW-Authenticate", "Bearer");
-      throw new ApiException(401, "UNAUTHORIZED", "admin routes need Authorization: Bearer <IMAGERY_ADMIN_TOKEN>");
-    }
-    ctx.next();
-  }
-
-  private void listDeadLetters(RoutingContext ctx) {
-    deadLetters.list(limit(ctx))
-        .onSuccess(ctx::json)
-        .onFailure(ctx::fail);
-  }
-
-  private void redriveDeadLetters(RoutingContext ctx) {
-    deadLetters.redrive(limit(ctx))
-        .onSuccess(moved -> ctx.json(new JsonObject().put("redriven", moved)))
-        .onFailure(ctx::fail);
-  }
-
-  private void purgeDeadLetters(RoutingContext ctx) {
-    deadLetters.purge()
-        .onSuccess(purged -> ctx.response().setStatusCode(204).end())
-        .onFailure(ctx::fail);
-  }
-
-  private static int limit(RoutingContext ctx) {
-    String raw = ctx.queryParams().get("limit");
-    try {
-      int limit = raw == null ? 100 : Integer.parseInt(raw);
-      if (limit >= 1 && limit <= 1000) {
-        return limit;
-      }
-    } catch (NumberFormatException e) {
-      // Answered below.
-    }
-    throw new ApiException(400, "INVALID_LIMIT", "limit must be a whole number from 1 to 1000, got '" + raw + "'");
+  private void notHere(RoutingContext ctx) {
+    throw new ApiException(404, "NOT_FOUND", "no such resource");
   }
 
   private void streamObject(RoutingContext ctx, Function<ImageRecord, Optional<String>> keyOf) {

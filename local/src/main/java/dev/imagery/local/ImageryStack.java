@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ public final class ImageryStack implements AutoCloseable {
                                    Map<String, String> overrides) {
     Map<String, String> vars = new HashMap<>();
     vars.put("IMAGERY_HOST", "127.0.0.1");
-    // The API answers health checks here; a free port keeps several stacks (tests) from colliding.
+    // API and worker share a JVM here: each takes a free management port (admin routes, liveness).
     vars.put("IMAGERY_MANAGEMENT_PORT", "0");
     vars.putAll(environment);
     vars.putAll(environmentFor(servers));
@@ -94,6 +95,11 @@ public final class ImageryStack implements AutoCloseable {
 
   public ImageryConfig config() {
     return config;
+  }
+
+  /** The API's admin routes' port (its management port), when an admin token is set. */
+  public Optional<Integer> adminPort() {
+    return api.adminPort();
   }
 
   /** The worker's management port (its liveness endpoint). */

@@ -59,7 +59,7 @@ public final class WorkerVerticle extends VerticleBase {
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
     ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
-    management = new ManagementServer(vertx, config.api().host(), worker.managementPort(), this::liveness);
+    management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness);
     return management.start()
         .compose(listening -> JobQueue.resolve(vertx, aws.sqs(), config.resources().queue()))
         .onSuccess(resolved -> {

@@ -39,6 +39,7 @@ class DeadLetterTest {
 
   private static ImageryStack stack;
   private static ApiClient api;
+  private static ApiClient adminPort;
 
   @BeforeAll
   static void start() {
@@ -52,6 +53,7 @@ class DeadLetterTest {
         "IMAGERY_RECEIVE_WAIT_SECONDS", "1",
         "IMAGERY_ADMIN_TOKEN", TOKEN));
     api = new ApiClient("http://127.0.0.1:" + stack.apiPort());
+    adminPort = new ApiClient("http://127.0.0.1:" + stack.adminPort().orElseThrow());
   }
 
   @AfterAll
@@ -59,9 +61,21 @@ class DeadLetterTest {
     stack.close();
   }
 
+  /** The public port never serves them, whatever the spelling: a load balancer forwards only that one. */
+  @Test
+  void adminRoutesAreNotOnThePublicPort() {
+    ErrorStatusTest.assertError(admin(api, "GET", "/admin/dead-letters", "Bearer " + TOKEN), 404, "NOT_FOUND");
+    ErrorStatusTest.assertError(admin(api, "DELETE", "/admin/dead-letters", "Bearer " + TOKEN), 404, "NOT_FOUND");
+    ErrorStatusTest.assertError(admin(api, "GET", "/image/../admin/dead-letters", "Bearer " + TOKEN), 404,
+        "NOT_FOUND");
+    ErrorStatusTest.assertError(admin(api, "GET", "/image/%2e%2e/admin/dead-letters", "Bearer " + TOKEN), 404,
+        "NOT_FOUND");
+    assertThat(stack.adminPort()).isNotEqualTo(java.util.Optional.of(stack.apiPort()));
+  }
+
   @Test
   void adminRoutesAnswerOnlyTheirBearer() {
-    ApiClient.Response none = api.get("/admin/dead-letters");
+    ApiClient.Response none = adminPort.get("/admin/dead-letters");
     ApiClient.Response wrong = admin("GET", "/admin/dead-letters", "Bearer not-the-token");
 
     ErrorStatusTest.assertError(none, 401, "UNAUTHORIZED");
@@ -118,7 +132,11 @@ class DeadLetterTest {
   }
 
   private static ApiClient.Response admin(String method, String path, String authorization) {
-    return api.send(HttpRequest.newBuilder(URI.create(api.base() + path))
+    return admin(adminPort, method, path, authorization);
+  }
+
+  private static ApiClient.Response admin(ApiClient client, String method, String path, String authorization) {
+    return client.send(HttpRequest.newBuilder(URI.create(client.base() + path))
         .header("Authorization", authorization)
         .method(method, HttpRequest.BodyPublishers.noBody()));
   }

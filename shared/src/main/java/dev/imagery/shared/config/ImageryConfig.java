@@ -10,7 +10,8 @@ import java.util.Optional;
  * Everything Imagery reads from its environment, read once at start-up. Every variable is documented in the
  * README's configuration table; names and defaults live here and only here.
  */
-public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker, Duration shutdownTimeout) {
+public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker, Management management,
+                            Duration shutdownTimeout) {
 
   /** How to reach AWS (or the emulators) and how long to wait for it. */
   public record Aws(
@@ -55,8 +56,7 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       int thumbnailSize,
       Duration reconcileAfter,
       Duration reconcileInterval,
-      Duration faultProcessingDelay,
-      int managementPort) {
+      Duration faultProcessingDelay) {
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
@@ -66,6 +66,13 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
     public Duration heartbeatInterval() {
       return Duration.ofMillis(visibilityTimeoutSeconds * 1000L / 3);
     }
+  }
+
+  /**
+   * The port that no load balancer forwards to: the worker's liveness endpoint, and the API's admin routes (only with
+   * an admin token). Bound on the same address as the API.
+   */
+  public record Management(String host, int port) {
   }
 
   /** Which format the sepia result is written in. */
@@ -128,11 +135,10 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_AFTER_SECONDS", 300, 0, 86_400)),
         Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_INTERVAL_SECONDS", 60, 1, 86_400)),
         // Fault injection for tests (a slow image): never set in production.
-        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"),
-        // The worker's liveness endpoint (it serves nothing else); bound on IMAGERY_HOST like the API.
-        env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
+        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"));
+    Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
-    return new ImageryConfig(aws, resources, api, worker, shutdown);
+    return new ImageryConfig(aws, resources, api, worker, management, shutdown);
   }
 }
