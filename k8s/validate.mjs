@@ -598,6 +598,13 @@ function validateRendered(name, text, report, kustomizations) {
 
   // ----------------------------------------------------------------------------------------- aws
   const saAnnotated = (sa) => find('ServiceAccount', sa)?.obj.metadata.annotations?.['eks.amazonaws.com/role-arn'];
+  // Every overlay: what is deployed names an immutable version, never latest (the local one too).
+  for (const { obj: d, id } of workloads) {
+    for (const c of [...containersOf(d.spec.template.spec), ...(d.spec.template.spec.initContainers ?? [])]) {
+      const t = imageTag(c.image);
+      if (!t.digest && (!t.tag || t.tag === 'latest')) report.error(id, `${c.name}: image '${c.image}' is not pinned (a tag other than latest, or a digest)`);
+    }
+  }
   if (name === 'aws') {
     for (const sa of APPS) {
       const arn = saAnnotated(sa);
@@ -606,8 +613,6 @@ function validateRendered(name, text, report, kustomizations) {
     }
     for (const { obj: d, id } of workloads) {
       for (const c of containersOf(d.spec.template.spec)) {
-        const t = imageTag(c.image);
-        if (!t.digest && (!t.tag || t.tag === 'latest')) report.error(id, `${c.name}: image '${c.image}' is not pinned (a tag other than latest, or a digest)`);
         if (!String(c.image).includes('/')) report.error(id, `${c.name}: image '${c.image}' names no registry`);
       }
       for (const c of containersOf(d.spec.template.spec)) {
@@ -802,6 +807,8 @@ const MUTATIONS = [
     '- path: /\n            pathType: Prefix', ['aws'], 'unlisted path /unlisted is forwarded'],
   ['image tag latest', 'overlays/aws/kustomization.yaml', 'newTag: 0.1.0 # placeholder: the release you pushed',
     'newTag: latest', ['aws'], 'is not pinned'],
+  ['local image tag latest', 'overlays/local/kustomization.yaml', '- name: imagery-local\n    newTag: 0.1.0-SNAPSHOT',
+    '- name: imagery-local\n    newTag: latest', ['local'], 'is not pinned'],
   ['no IRSA annotation', 'overlays/aws/serviceaccounts-irsa.yaml', 'eks.amazonaws.com/role-arn: arn:aws:iam::111122223333:role/imagery-worker',
     'eks.amazonaws.com/role-arm: arn:aws:iam::111122223333:role/imagery-worker', ['aws'], 'no IRSA annotation'],
   ['KEDA targets a missing Deployment', 'overlays/aws/keda-scaledobject.yaml', 'name: imagery-worker\n  minReplicaCount',
