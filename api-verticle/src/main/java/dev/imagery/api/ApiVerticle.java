@@ -108,8 +108,9 @@ public final class ApiVerticle extends VerticleBase {
     }
     long graceMs = Math.max(1_000, config.shutdownTimeout().toMillis() - SHUTDOWN_MARGIN_MS);
     LOG.info("API draining: no new connections, {} ms for in-flight requests", graceMs);
-    return Future.join(server.shutdown(graceMs, TimeUnit.MILLISECONDS),
-        admin == null ? Future.succeededFuture() : admin.stop(graceMs));
+    Future<Void> publicPort = server.shutdown(graceMs, TimeUnit.MILLISECONDS);
+    Future<Void> adminPort = admin == null ? Future.succeededFuture() : admin.stop(graceMs);
+    return Future.join(publicPort, adminPort);
   }
 
   /** The admin routes' port (the management port), when they are on. */
