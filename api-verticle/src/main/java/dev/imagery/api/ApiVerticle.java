@@ -197,7 +197,13 @@ public final class ApiVerticle extends VerticleBase {
     ctx.json(new JsonObject().put("status", "UP"));
   }
 
-  /** Ready when DynamoDB, SQS and S3 all answer within the timeout, and not shutting down. */
+  /**
+   * Ready when this replica can serve: it is not draining and its state store (DynamoDB, which every route needs)
+   * answers. SQS and S3 are checked and reported too, but their outage does not take the replica out of the load
+   * balancer: it would go for every replica at once, and the routes that need neither (GET /image/{id}) would then
+   * get the balancer's bare 503; the routes that do need them answer our JSON 503 with Retry-After themselves.
+   * {@code status} is UP, DEGRADED (ready, with SQS or S3 down) or DOWN.
+   */
   private void ready(RoutingContext ctx) {
     if (draining) {
       ctx.response().setStatusCode(503);
@@ -215,9 +221,11 @@ public final class ApiVerticle extends VerticleBase {
           .put("dynamodb", status(dynamoDb))
           .put("sqs", status(sqs))
           .put("s3", status(s3));
-      boolean up = all.succeeded();
-      ctx.response().setStatusCode(up ? 200 : 503);
-      ctx.json(new JsonObject().put("status", up ? "UP" : "DOWN").put("checks", checks));
+      boolean ready = dynamoDb.succeeded();
+      ctx.response().setStatusCode(ready ? 200 : 503);
+      ctx.json(new JsonObject()
+          .put("status", !ready ? "DOWN" : all.succeeded() ? "UP" : "DEGRADED")
+          .put("checks", checks));
     });
   }
 
