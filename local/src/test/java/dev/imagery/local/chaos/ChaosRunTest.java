@@ -2,6 +2,9 @@ package dev.imagery.local.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import io.vertx.core.json.JsonObject;
@@ -100,8 +103,8 @@ class ChaosRunTest {
     // ---------------------------------------------------------------------------------- the client
     long uploadsStarted = System.nanoTime();
     Map<String, byte[]> images = new HashMap<>();
-    IMAGE_FILES.forEach(file -> images.put(file, ApiHttp.image(file)));
-    ApiHttp http = new ApiHttp(Duration.ofSeconds(20));
+    IMAGE_FILES.forEach(file -> images.put(file, Images.resource(file)));
+    ApiClient http = ApiClient.localhost(ports[0], Duration.ofSeconds(20));
     RetryingClient client = new RetryingClient(ports, UPLOAD_PATIENCE);
     Map<String, String> accepted = new ConcurrentHashMap<>();
     Queue<Throwable> clientFailures = new ConcurrentLinkedQueue<>();
@@ -115,9 +118,9 @@ class ChaosRunTest {
       work.add(() -> {
         try {
           // Image n starts on API n % 2; every retry goes to the other one.
-          client.call("create " + id, n, port -> http.create(port, id), status -> status == 201 || status == 200);
-          ApiHttp.Response answer = client.call("upload " + id, n, port -> http.upload(port, id, images.get(file)),
-              status -> status == 202);
+          client.call("create " + id, n, port -> http.at(port).create(id), status -> status == 201 || status == 200);
+          ApiClient.Response answer = client.call("upload " + id, n,
+              port -> http.at(port).upload(id, images.get(file)), status -> status == 202);
           JsonObject record = answer.json();
           if (!id.equals(record.getString("id"))
               || !Set.of("uploaded", "processed").contains(record.getString("state"))) {
@@ -278,7 +281,8 @@ class ChaosRunTest {
     RetryingClient reader = new RetryingClient(ports, Duration.ofSeconds(60));
     int n = 0;
     for (String id : accepted.keySet()) {
-      JsonObject record = reader.call("get " + id, n++, port -> http.get(port, id), status -> status == 200).json();
+      JsonObject record = reader.call("get " + id, n++, port -> http.at(port).get("/image/" + id),
+          status -> status == 200).json();
       assertThat(record.getString("state")).as("state of %s through the API", id).isEqualTo("processed");
       assertThat(record.getLong("version")).as("version of %s through the API", id).isEqualTo(2);
     }

@@ -1,6 +1,8 @@
 package dev.imagery.local.chaos;
 
-import java.io.IOException;
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Poll;
+import java.io.UncheckedIOException;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.Map;
@@ -24,7 +26,7 @@ final class RetryingClient {
   /** One HTTP attempt against the API on {@code port}. */
   @FunctionalInterface
   interface Attempt {
-    ApiHttp.Response send(int port) throws IOException;
+    ApiClient.Response send(int port);
   }
 
   private final int[] ports;
@@ -43,13 +45,13 @@ final class RetryingClient {
    * Sends {@code attempt} to the replica {@code first} (mod the number of replicas) and then to the next ones until
    * it answers a status {@code done} accepts.
    */
-  ApiHttp.Response call(String what, int first, Attempt attempt, IntPredicate done) {
+  ApiClient.Response call(String what, int first, Attempt attempt, IntPredicate done) {
     String lastProblem = "none";
     for (int attemptNo = 0; ; attemptNo++) {
       int port = ports[Math.floorMod(first + attemptNo, ports.length)];
       Duration wait = backoff(attemptNo);
       try {
-        ApiHttp.Response response = attempt.send(port);
+        ApiClient.Response response = attempt.send(port);
         if (done.test(response.status())) {
           return response;
         }
@@ -65,12 +67,13 @@ final class RetryingClient {
         Duration retryAfter = retryAfter(response);
         wait = retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
         lastProblem = "port " + port + " answered " + response;
-      } catch (HttpTimeoutException e) {
-        timeouts.incrementAndGet();
-        lastProblem = "port " + port + ": " + e;
-      } catch (IOException e) {
-        connectionErrors.incrementAndGet();
-        lastProblem = "port " + port + ": " + e;
+      } catch (UncheckedIOException e) {
+        if (e.getCause() instanceof HttpTimeoutException) {
+          timeouts.incrementAndGet();
+        } else {
+          connectionErrors.incrementAndGet();
+        }
+        lastProblem = "port " + port + ": " + e.getCause();
       }
       if (System.nanoTime() + wait.toNanos() - deadlineNanos > 0) {
         throw new AssertionError(what + " did not succeed before the deadline, after " + (attemptNo + 1)
@@ -102,7 +105,7 @@ final class RetryingClient {
     return Duration.ofMillis(ThreadLocalRandom.current().nextLong(ceiling / 2, ceiling + 1));
   }
 
-  private static Duration retryAfter(ApiHttp.Response response) {
+  private static Duration retryAfter(ApiClient.Response response) {
     return response.headers().firstValue("Retry-After")
         .map(value -> {
           try {

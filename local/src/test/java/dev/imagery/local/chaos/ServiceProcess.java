@@ -1,5 +1,6 @@
 package dev.imagery.local.chaos;
 
+import dev.imagery.local.testing.Poll;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

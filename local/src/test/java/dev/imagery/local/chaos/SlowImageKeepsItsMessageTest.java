@@ -2,6 +2,9 @@ package dev.imagery.local.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import java.time.Duration;
@@ -29,7 +32,6 @@ class SlowImageKeepsItsMessageTest {
   private static final Duration SLOW = Duration.ofSeconds(12);
 
   private ChaosStack stack;
-  private final ApiHttp http = new ApiHttp(Duration.ofSeconds(30));
   private int apiPort;
 
   @BeforeEach
@@ -147,8 +149,9 @@ class SlowImageKeepsItsMessageTest {
 
   private String upload() {
     String id = UUID.randomUUID().toString();
-    assertThat(http.createOrFail(apiPort, id).status()).isEqualTo(201);
-    ApiHttp.Response uploaded = http.uploadOrFail(apiPort, id, ApiHttp.image("pillow/hopper.jpg"));
+    ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
+    assertThat(http.create(id).status()).isEqualTo(201);
+    ApiClient.Response uploaded = http.upload(id, Images.resource("pillow/hopper.jpg"));
     assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
     return id;
   }

@@ -2,6 +2,9 @@ package dev.imagery.local.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import java.time.Duration;
@@ -26,7 +29,6 @@ class WorkerCrashTest {
   private static final int VISIBILITY_SECONDS = 4;
 
   private ChaosStack stack;
-  private final ApiHttp http = new ApiHttp(Duration.ofSeconds(30));
 
   @BeforeEach
   void startStack() {
@@ -55,8 +57,9 @@ class WorkerCrashTest {
     worker1.awaitReady(ChaosStack.START_TIMEOUT);
 
     String id = UUID.randomUUID().toString();
-    assertThat(http.createOrFail(apiPort, id).status()).isEqualTo(201);
-    ApiHttp.Response uploaded = http.uploadOrFail(apiPort, id, ApiHttp.image("pillow/hopper.jpg"));
+    ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
+    assertThat(http.create(id).status()).isEqualTo(201);
+    ApiClient.Response uploaded = http.upload(id, Images.resource("pillow/hopper.jpg"));
     assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
     String uploadId = stack.record(id).flatMap(ImageRecord::uploadId).orElseThrow();
 

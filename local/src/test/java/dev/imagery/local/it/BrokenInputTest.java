@@ -2,6 +2,8 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
 import io.vertx.core.json.JsonObject;
 import java.security.MessageDigest;
 import java.util.HexFormat;

@@ -2,6 +2,9 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +46,7 @@ class ConcurrentUploadsTest {
     assertThat(accepted).as("every accepted upload wrote a version of its own").doesNotHaveDuplicates().isNotEmpty();
 
     JsonObject done = api.awaitState(id, "processed");
-    Eventually.await("the job queue to drain", Duration.ofSeconds(60), backend::pendingJobs, n -> n == 0);
+    Poll.await("the job queue to drain", Duration.ofSeconds(60), backend::pendingJobs, n -> n == 0);
     TreeSet<Long> versions = new TreeSet<>(accepted);
     versions.add(done.getLong("version"));
     assertThat(versions).as("versions 1..n, each written once: no gaps, no transition twice")

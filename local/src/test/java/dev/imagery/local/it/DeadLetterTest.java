@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.ImageryStack;
 import dev.imagery.local.iam.RecordedCalls;
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
@@ -88,7 +91,7 @@ class DeadLetterTest {
   @Test
   void aPoisonMessageLandsInTheDeadLetterQueueAndARedrivenJobGetsProcessed() throws Exception {
     sendTo(QUEUE, "this is not a job");
-    Eventually.await("the poison message to reach the dead-letter queue", Duration.ofSeconds(60),
+    Poll.await("the poison message to reach the dead-letter queue", Duration.ofSeconds(60),
         () -> size(DEAD_LETTERS), n -> n == 1);
 
     JsonArray listed = admin("GET", "/admin/dead-letters", "Bearer " + TOKEN).json().getJsonArray("messages");
@@ -99,17 +102,17 @@ class DeadLetterTest {
     // A real job that died during an outage: its image waits in uploaded, its job sits in the dead-letter queue.
     String id = stuckImage();
     sendTo(DEAD_LETTERS, new JobMessage(id, uploadIdOf(id)).toJson());
-    Eventually.await("both dead letters", Duration.ofSeconds(30), () -> size(DEAD_LETTERS), n -> n == 2);
+    Poll.await("both dead letters", Duration.ofSeconds(30), () -> size(DEAD_LETTERS), n -> n == 2);
 
     JsonObject redriven = admin("POST", "/admin/dead-letters/redrive", "Bearer " + TOKEN).json();
 
     assertThat(redriven.getInteger("redriven")).isEqualTo(2);
     assertThat(api.awaitState(id, "processed").getLong("version")).isEqualTo(2);
     // The poison fails again and returns; an operator drops it.
-    Eventually.await("the poison message back in the dead-letter queue", Duration.ofSeconds(60),
+    Poll.await("the poison message back in the dead-letter queue", Duration.ofSeconds(60),
         () -> size(DEAD_LETTERS), n -> n == 1);
     assertThat(admin("DELETE", "/admin/dead-letters", "Bearer " + TOKEN).status()).isEqualTo(204);
-    Eventually.await("an empty dead-letter queue", Duration.ofSeconds(30), () -> size(DEAD_LETTERS), n -> n == 0);
+    Poll.await("an empty dead-letter queue", Duration.ofSeconds(30), () -> size(DEAD_LETTERS), n -> n == 0);
   }
 
   private String stuckImage() throws Exception {

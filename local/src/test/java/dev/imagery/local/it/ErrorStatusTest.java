@@ -2,6 +2,8 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
 import io.vertx.core.json.JsonObject;
 import java.io.InputStream;
 import java.net.URI;

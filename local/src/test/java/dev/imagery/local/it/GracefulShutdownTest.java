@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.ImageryStack;
 import dev.imagery.local.iam.RecordedCalls;
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,7 +61,7 @@ class GracefulShutdownTest {
     assertThat(halfSent.await(30, TimeUnit.SECONDS)).isTrue();
 
     CompletableFuture<Void> stopping = CompletableFuture.runAsync(stack::close);
-    Eventually.await("the API to refuse new connections", Duration.ofSeconds(15),
+    Poll.await("the API to refuse new connections", Duration.ofSeconds(15),
         () -> refusesConnections(stack.apiPort()), refused -> refused);
     sendRest.countDown();
 
@@ -109,7 +112,7 @@ class GracefulShutdownTest {
     ImageryStack next = start(Map.of());
     try {
       ApiClient nextApi = new ApiClient("http://127.0.0.1:" + next.apiPort());
-      Eventually.await("the handed-back job to be processed by the next worker", Duration.ofSeconds(30),
+      Poll.await("the handed-back job to be processed by the next worker", Duration.ofSeconds(30),
           () -> nextApi.get("/image/" + id).json().getString("state"), "processed"::equals);
       assertThat(Duration.ofNanos(System.nanoTime() - stopped))
           .as("handed back at once, not after the 60 s visibility timeout").isLessThan(Duration.ofSeconds(40));
@@ -133,7 +136,7 @@ class GracefulShutdownTest {
 
   private void awaitJobInFlight(ImageryStack stack) {
     String url = stack.aws().sqs().getQueueUrl(b -> b.queueName(name + "-jobs")).join().queueUrl();
-    Eventually.await("the worker to hold the job", Duration.ofSeconds(30),
+    Poll.await("the worker to hold the job", Duration.ofSeconds(30),
         () -> stack.aws().sqs().getQueueAttributes(b -> b.queueUrl(url).attributeNamesWithStrings(
             "ApproximateNumberOfMessagesNotVisible")).join().attributesAsStrings()
             .get("ApproximateNumberOfMessagesNotVisible"),

@@ -2,6 +2,9 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import dev.imagery.shared.image.ImageIds;
 import dev.imagery.shared.queue.JobMessage;
 import io.vertx.core.json.JsonObject;
@@ -103,6 +106,6 @@ class IdempotencyTest {
 
   /** Every job sent so far has been handled and deleted. */
   void awaitQuiet() {
-    Eventually.await("the job queue to drain", Duration.ofSeconds(60), backend::pendingJobs, pending -> pending == 0);
+    Poll.await("the job queue to drain", Duration.ofSeconds(60), backend::pendingJobs, pending -> pending == 0);
   }
 }

@@ -2,6 +2,7 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
 import dev.imagery.shared.aws.SdkFutures;
 import io.netty.util.Version;
 import io.vertx.core.Context;

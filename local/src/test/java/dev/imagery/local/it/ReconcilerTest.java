@@ -2,6 +2,8 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;

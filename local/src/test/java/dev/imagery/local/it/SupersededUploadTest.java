@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.ImageryStack;
 import dev.imagery.local.iam.RecordedCalls;
+import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.Images;
+import dev.imagery.local.testing.Poll;
 import dev.imagery.shared.image.ImageRecord;
 import java.time.Duration;
 import java.util.List;
@@ -51,7 +54,7 @@ class SupersededUploadTest {
     String id = api.createImage();
     assertThat(api.upload(id, Images.resource("pillow/hopper.jpg")).status()).isEqualTo(202);
     String firstUpload = uploadId(id);
-    Eventually.await("the worker to hold the first job", Duration.ofSeconds(20), SupersededUploadTest::inFlight,
+    Poll.await("the worker to hold the first job", Duration.ofSeconds(20), SupersededUploadTest::inFlight,
         n -> n >= 1);
 
     assertThat(api.upload(id, Images.resource("exif-orientation-examples/Landscape_0.jpg")).status()).isEqualTo(202);
@@ -60,7 +63,7 @@ class SupersededUploadTest {
     assertThat(secondUpload).isNotEqualTo(firstUpload);
 
     // Both jobs have ended once nothing is left in the queue; only then is the first one's cleanup done.
-    Eventually.await("both jobs to end", Duration.ofSeconds(30), SupersededUploadTest::pending, n -> n == 0);
+    Poll.await("both jobs to end", Duration.ofSeconds(30), SupersededUploadTest::pending, n -> n == 0);
     List<String> results = keys("processed/" + id + "/");
     assertThat(results).as("results left in the bucket")
         .containsExactlyInAnyOrder("processed/" + id + "/" + secondUpload + ".jpg",

@@ -3,6 +3,7 @@ package dev.imagery.local.it;
 import dev.imagery.local.ImageryStack;
 import dev.imagery.local.LocalAwsServers;
 import dev.imagery.local.iam.RecordedCalls;
+import dev.imagery.local.testing.ApiClient;
 import java.util.Map;
 import java.util.Optional;
 

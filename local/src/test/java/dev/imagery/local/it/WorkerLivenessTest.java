@@ -2,6 +2,7 @@ package dev.imagery.local.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.imagery.local.testing.ApiClient;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 

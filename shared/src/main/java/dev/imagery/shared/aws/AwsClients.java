@@ -21,6 +21,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
 
 /**
  * The async DynamoDB, SQS and S3 clients of one process, over one Netty HTTP client with its own small event
@@ -40,14 +41,16 @@ public final class AwsClients implements AutoCloseable {
   public static final long UPLOAD_BUFFER_BYTES = 3 * PART_SIZE_BYTES;
 
   private final SdkAsyncHttpClient http;
+  private final AwsCredentialsProvider credentials;
   private final DynamoDbAsyncClient dynamoDb;
   private final SqsAsyncClient sqs;
   private final S3AsyncClient s3;
   private final S3AsyncClient s3Uploads;
 
-  private AwsClients(SdkAsyncHttpClient http, DynamoDbAsyncClient dynamoDb, SqsAsyncClient sqs, S3AsyncClient s3,
-                     S3AsyncClient s3Uploads) {
+  private AwsClients(SdkAsyncHttpClient http, AwsCredentialsProvider credentials, DynamoDbAsyncClient dynamoDb,
+                     SqsAsyncClient sqs, S3AsyncClient s3, S3AsyncClient s3Uploads) {
     this.http = http;
+    this.credentials = credentials;
     this.dynamoDb = dynamoDb;
     this.sqs = sqs;
     this.s3 = s3;
@@ -96,16 +99,23 @@ public final class AwsClients implements AutoCloseable {
             .apiCallBufferSizeInBytes(UPLOAD_BUFFER_BYTES)
             .build())
         .build();
-    return new AwsClients(http, dynamoDb, sqs, s3, s3Uploads);
+    return new AwsClients(http, credentials, dynamoDb, sqs, s3, s3Uploads);
   }
 
-  private static AwsCredentialsProvider credentials(ImageryConfig.Aws aws) {
+  /**
+   * Static keys when both are configured, otherwise the default chain. The chain refreshes its expiring credentials
+   * (container, web identity, instance profile) on an SDK background thread ahead of expiry, so a request signed on
+   * a Vert.x event loop reads the cached value instead of waiting there for the credentials endpoint. The SDK still
+   * fetches on the caller's thread when nothing usable is cached: the first resolution of a provider, and one after
+   * the cached credentials went stale because every background refresh failed.
+   */
+  static AwsCredentialsProvider credentials(ImageryConfig.Aws aws) {
     if (aws.accessKeyId().isPresent() && aws.secretAccessKey().isPresent()) {
       return StaticCredentialsProvider.create(
           AwsBasicCredentials.create(aws.accessKeyId().get(), aws.secretAccessKey().get()));
     }
     // Task roles on ECS, IRSA on Kubernetes, profiles on a laptop.
-    return DefaultCredentialsProvider.builder().build();
+    return DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build();
   }
 
   private static <B extends AwsAsyncClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>> B configure(
@@ -148,7 +158,10 @@ public final class AwsClients implements AutoCloseable {
     sqs.close();
     s3.close();
     s3Uploads.close();
-    // Passed in by us, so the SDK clients leave it open.
+    // Passed in by us, so the SDK clients leave them open; closing the chain cancels its scheduled refresh.
     http.close();
+    if (credentials instanceof SdkAutoCloseable closeable) {
+      closeable.close();
+    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.imagery.local.it;
+package dev.imagery.local.testing;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
@@ -8,12 +8,12 @@ import java.io.UncheckedIOException;
 import javax.imageio.ImageIO;
 
 /** Test images from resources (see images/SOURCES.md) and pixel helpers. */
-final class Images {
+public final class Images {
 
   private Images() {
   }
 
-  static byte[] resource(String path) {
+  public static byte[] resource(String path) {
     try (InputStream in = Images.class.getResourceAsStream("/images/" + path)) {
       if (in == null) {
         throw new IllegalArgumentException("no test image " + path);
@@ -24,7 +24,7 @@ final class Images {
     }
   }
 
-  static BufferedImage decode(byte[] bytes) {
+  public static BufferedImage decode(byte[] bytes) {
     try {
       BufferedImage image = ImageIO.read(new ByteArrayInputStream(bytes));
       if (image == null) {

@@ -1,4 +1,4 @@
-package dev.imagery.local.it;
+package dev.imagery.local.testing;
 
 import io.vertx.core.json.JsonObject;
 import java.io.ByteArrayInputStream;
@@ -16,39 +16,72 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Supplier;
 
-/** A plain HTTP client for the API, as any REST client would use it. */
-final class ApiClient {
+/**
+ * A plain HTTP client for the API (JDK HttpClient, HTTP/1.1), as any REST client would use it: the one the
+ * end-to-end tests and the chaos tests share. A connection error or a timeout is thrown as an
+ * {@link UncheckedIOException} whose cause says which ({@link java.net.http.HttpTimeoutException} for a timeout).
+ */
+public final class ApiClient {
 
-  static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
-  static final Duration PROCESSING_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration PROCESSING_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
   private final String base;
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5))
-      .version(HttpClient.Version.HTTP_1_1)
-      .build();
+  private final Duration requestTimeout;
+  private final HttpClient http;
 
-  ApiClient(String base) {
-    this.base = base;
+  public ApiClient(String base) {
+    this(base, REQUEST_TIMEOUT);
   }
 
-  String base() {
+  public ApiClient(String base, Duration requestTimeout) {
+    this(base, requestTimeout, HttpClient.newBuilder()
+        .connectTimeout(CONNECT_TIMEOUT)
+        .version(HttpClient.Version.HTTP_1_1)
+        .build());
+  }
+
+  private ApiClient(String base, Duration requestTimeout, HttpClient http) {
+    this.base = base;
+    this.requestTimeout = requestTimeout;
+    this.http = http;
+  }
+
+  /** The API on 127.0.0.1:{@code port}, each request given {@code requestTimeout}. */
+  public static ApiClient localhost(int port, Duration requestTimeout) {
+    return new ApiClient(local(port), requestTimeout);
+  }
+
+  /**
+   * The same client (its connections and request timeout) addressed to the API on 127.0.0.1:{@code port}: for a
+   * fleet of replicas, one client whatever the replica.
+   */
+  public ApiClient at(int port) {
+    return new ApiClient(local(port), requestTimeout, http);
+  }
+
+  private static String local(int port) {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public String base() {
     return base;
   }
 
-  Response send(String method, String path) {
+  public Response send(String method, String path) {
     return send(HttpRequest.newBuilder(URI.create(base + path))
         .method(method, HttpRequest.BodyPublishers.noBody()));
   }
 
-  Response get(String path) {
+  public Response get(String path) {
     return send("GET", path);
   }
 
-  byte[] bytes(String path) {
+  public byte[] bytes(String path) {
     try {
       HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
-          .timeout(REQUEST_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+          .timeout(requestTimeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
       if (response.statusCode() != 200) {
         throw new AssertionError("GET " + path + " answered " + response.statusCode());
       }
@@ -61,7 +94,12 @@ final class ApiClient {
     }
   }
 
-  String createImage() {
+  /** {@code PUT /image/{id}}: the idempotent create with a client-chosen UUID. */
+  public Response create(String id) {
+    return send("PUT", "/image/" + id);
+  }
+
+  public String createImage() {
     Response created = send("POST", "/image");
     if (created.status() != 201) {
       throw new AssertionError("create answered " + created);
@@ -70,7 +108,7 @@ final class ApiClient {
   }
 
   /** Uploads {@code content} as the multipart field {@code field}, with a Content-Length. */
-  Response upload(String id, String field, String filename, byte[] content) {
+  public Response upload(String id, String field, String filename, byte[] content) {
     Multipart body = new Multipart().file(field, filename, content);
     return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
         .header("Content-Type", body.contentType())
@@ -78,7 +116,7 @@ final class ApiClient {
   }
 
   /** Asks with {@code Expect: 100-continue} before sending the body, as curl does for larger files. */
-  Response uploadExpectingContinue(String id, byte[] content) {
+  public Response uploadExpectingContinue(String id, byte[] content) {
     Multipart body = new Multipart().file("file", "photo", content);
     return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
         .expectContinue(true)
@@ -87,7 +125,7 @@ final class ApiClient {
   }
 
   /** Sends only a request's head over a plain socket and returns the first status line the server answers. */
-  String statusLineOfHeadersOnly(String method, String path, String... headers) {
+  public String statusLineOfHeadersOnly(String method, String path, String... headers) {
     URI uri = URI.create(base);
     try (java.net.Socket socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
       socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
@@ -104,12 +142,12 @@ final class ApiClient {
     }
   }
 
-  Response upload(String id, byte[] content) {
+  public Response upload(String id, byte[] content) {
     return upload(id, "file", "photo", content);
   }
 
   /** Uploads a file of unknown length, sent chunked: the server cannot judge the size up front. */
-  Response uploadChunked(String id, Supplier<InputStream> content) {
+  public Response uploadChunked(String id, Supplier<InputStream> content) {
     Multipart framing = new Multipart();
     return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
         .header("Content-Type", framing.contentType())
@@ -121,20 +159,20 @@ final class ApiClient {
   }
 
   /** Polls the record until its state is one of {@code states}; the record as last seen. */
-  JsonObject awaitState(String id, String... states) {
+  public JsonObject awaitState(String id, String... states) {
     java.util.Set<String> wanted = java.util.Set.of(states);
-    return Eventually.await("image " + id + " to be " + wanted, PROCESSING_TIMEOUT, () -> get("/image/" + id).json(),
+    return Poll.await("image " + id + " to be " + wanted, PROCESSING_TIMEOUT, () -> get("/image/" + id).json(),
         json -> wanted.contains(json.getString("state")));
   }
 
   /** Polls until the image is processed or failed. */
-  JsonObject awaitFinal(String id) {
+  public JsonObject awaitFinal(String id) {
     return awaitState(id, "processed", "failed");
   }
 
-  Response send(HttpRequest.Builder request) {
+  public Response send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> response = http.send(request.timeout(REQUEST_TIMEOUT).build(),
+      HttpResponse<String> response = http.send(request.timeout(requestTimeout).build(),
           HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response.body(), response.headers());
     } catch (IOException e) {
@@ -145,8 +183,8 @@ final class ApiClient {
     }
   }
 
-  record Response(int status, String body, java.net.http.HttpHeaders headers) {
-    JsonObject json() {
+  public record Response(int status, String body, java.net.http.HttpHeaders headers) {
+    public JsonObject json() {
       return new JsonObject(body);
     }
 
@@ -157,36 +195,36 @@ final class ApiClient {
   }
 
   /** multipart/form-data framing, written by hand so tests control every byte. */
-  static final class Multipart {
+  public static final class Multipart {
     private final String boundary = "imagery-" + UUID.randomUUID();
     private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
 
-    String contentType() {
+    public String contentType() {
       return "multipart/form-data; boundary=" + boundary;
     }
 
-    Multipart field(String name, String value) {
+    public Multipart field(String name, String value) {
       write("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n");
       return this;
     }
 
-    Multipart file(String name, String filename, byte[] content) {
+    public Multipart file(String name, String filename, byte[] content) {
       out.writeBytes(fileHeader(name, filename));
       out.writeBytes(content);
       write("\r\n");
       return this;
     }
 
-    byte[] fileHeader(String name, String filename) {
+    public byte[] fileHeader(String name, String filename) {
       return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename
           + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    byte[] closing() {
+    public byte[] closing() {
       return ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    byte[] bytes() {
+    public byte[] bytes() {
       write("--" + boundary + "--\r\n");
       return out.toByteArray();
     }
