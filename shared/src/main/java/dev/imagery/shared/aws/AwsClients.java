@@ -5,6 +5,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -29,6 +31,8 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * Endpoints are overridden only when configured, so the same jar runs against real AWS.
  */
 public final class AwsClients implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AwsClients.class);
 
   /** Part size of streamed S3 uploads (the S3 minimum): memory held per upload is a few parts, whatever its size. */
   public static final long PART_SIZE_BYTES = 5L * 1024 * 1024;
@@ -132,6 +136,20 @@ public final class AwsClients implements AutoCloseable {
             .build());
     endpoint.ifPresent(builder::endpointOverride);
     return builder;
+  }
+
+  /**
+   * Fetches the credentials once, on the calling thread, so that the first AWS call of a service (made on an event
+   * loop) finds them cached: the chain fetches on the caller's thread while it has nothing cached, and refreshes in
+   * the background after that. Called by the launcher on its main thread. A failure is logged, not fatal: the SDK
+   * tries again on the first call, and that call's error says what is missing.
+   */
+  public void warmUpCredentials() {
+    try {
+      credentials.resolveCredentials();
+    } catch (RuntimeException e) {
+      LOG.warn("no AWS credentials yet ({}); the first AWS call will look again", e.toString());
+    }
   }
 
   public DynamoDbAsyncClient dynamoDb() {

@@ -31,6 +31,8 @@ public final class ServiceLauncher {
     long started = System.nanoTime();
     Vertx vertx = Vertx.vertx();
     AwsClients aws = AwsClients.create(config, name);
+    // Here on the main thread, not on the event loop of the first AWS call.
+    aws.warmUpCredentials();
     long shutdownSeconds = config.shutdownTimeout().toSeconds();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(name, vertx, aws, shutdownSeconds),
         name + "-shutdown"));
