@@ -27,7 +27,8 @@ public record DecodeLimits(long maxPixels, long maxDecodedBytes, int maxJpegScan
      * and the most a legal file has is in the thousands only because the format allows 1-coefficient refinement
      * scans no encoder writes. nvImageCodec refuses over 256 by default (NVIMGCODEC_MAX_JPEG_SCANS) and
      * libjpeg-turbo's djpeg offers -maxscans for the same attack; at 100 a 50 MP scan bomb costs at most ten times a
-     * normal progressive decode.
+     * normal progressive decode. Measured: a 3 MP progressive JPEG with 2010 scans (its refinement scan repeated)
+     * takes 23 s to decode, ~11 ms per scan; with the limit it is refused in 21 ms.
      */
     public static final int DEFAULT_MAX_JPEG_SCANS = 100;
 
