@@ -15,7 +15,7 @@ public record DecodeLimits(long maxPixels, long maxDecodedBytes, int maxJpegScan
 
     /**
      * 512 MiB: every 8-bit RGB, gray or palette image at the 50 MP pixel limit stays under it (the largest, a 50 MP
-     * progressive RGB JPEG with libjpeg's coefficients, is estimated at ~430 MiB; an 8-bit RGBA PNG at ~335 MiB),
+     * progressive RGB JPEG with libjpeg's coefficients, is estimated at ~430 MiB), and 8-bit RGBA PNGs up to ~48 MP,
      * so the limit refuses what pixels alone let through: 16-bit RGB(A) PNGs over ~29-33 MP (16-bit RGBA is 8 bytes
      * per pixel decoded, ~18 with the pipeline's copies) and progressive CMYK JPEGs over ~35 MP. Two jobs at the
      * limit fit the worker's 1.5 GiB heap (k8s/base, 2 jobs per pod) with 0.5 GiB left for the rest.

@@ -238,8 +238,7 @@ public final class ImageDecoder {
                 decoderExtra += 4L * width * height; // the CMYK/YCCK raster it converts from
             }
         }
-        return ImageHeader.of(format, width, height, type.getSampleModel(), type.getBufferedImageType(),
-                decoderExtra, orientation >= 2 && orientation <= 8);
+        return ImageHeader.of(format, width, height, type, decoderExtra, orientation >= 2 && orientation <= 8);
     }
 
     private static void checkDecodedBytes(ImageHeader header, long maxDecodedBytes) throws ImageRejectedException {

@@ -1,12 +1,16 @@
 package dev.imagery.worker.image;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
 import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.MultiPixelPackedSampleModel;
 import java.awt.image.SampleModel;
 import java.awt.image.SinglePixelPackedSampleModel;
 import java.util.Arrays;
+import javax.imageio.ImageTypeSpecifier;
 
 /**
  * What an image will cost to process, known from its header before any pixel memory is allocated: the size of
@@ -23,14 +27,15 @@ import java.util.Arrays;
  *       were subsampled, an upper bound);</li>
  *   <li><b>conversion:</b> the raster and its 3-byte BGR working copy (none when the decoder's raster is BGR
  *       already), plus Java2D's temporary copy when it converts a layout it has no direct loop for (16-bit RGB(A)
- *       PNGs: measured ~7 bytes per pixel beyond the two rasters), plus the upright copy of an EXIF-rotated
- *       JPEG;</li>
+ *       PNGs: measured ~7 bytes per pixel beyond the two rasters) or composites alpha over white (8-bit RGBA:
+ *       ~4), plus the upright copy of an EXIF-rotated JPEG;</li>
  *   <li><b>filtering and encoding:</b> the 3-byte working image (sepia is in place), imgscalr's halving steps
  *       towards the thumbnail (4/3 bytes per pixel in INT_RGB) and the encoded result's buffer: 2 bytes per
  *       pixel together.</li>
  * </ol>
  * Measured against the smallest heap a 24 MP image goes through in (serial GC, tiny young generation): 16-bit
- * RGBA PNG ~18 bytes per pixel (estimated 18), 8-bit RGB JPEG, gray JPEG and palette PNG ~4 (estimated 5). The compressed input, cached while it is decoded, is bounded
+ * RGBA PNG ~18 bytes per pixel (estimated 18), 8-bit RGBA PNG ~11 (11), 16-bit gray PNG ~5 (5), 8-bit RGB JPEG,
+ * gray JPEG, RGB PNG and palette PNG ~4 (5). The compressed input, cached while it is decoded, is bounded
  * by {@code IMAGERY_MAX_UPLOAD_BYTES} and not counted here.
  *
  * @param format            lower-case format name, as in {@link DecodedImage#format()}
@@ -51,6 +56,8 @@ public record ImageHeader(String format, int width, int height, long rasterBytes
     static final int THUMBNAIL_AND_OUTPUT_BYTES_PER_PIXEL = 2;
     /** Measured: converting a 16-bit RGBA PNG (24 MP) needs this much beyond the source and the BGR copy. */
     static final int JAVA2D_CONVERSION_TEMP_BYTES_PER_PIXEL = 7;
+    /** Measured: compositing an 8-bit RGBA PNG (24 MP, 4BYTE_ABGR) over white needs this much beyond both rasters. */
+    static final int JAVA2D_ALPHA_TEMP_BYTES_PER_PIXEL = 4;
     /** libjpeg's coefficient buffer of a multi-scan JPEG: one 2-byte coefficient per sample of each component. */
     static final int JPEG_COEFFICIENT_BYTES_PER_SAMPLE = 2;
 
@@ -74,17 +81,28 @@ public record ImageHeader(String format, int width, int height, long rasterBytes
     }
 
     /**
-     * The header of an image whose decoder will produce rasters laid out as {@code sampleModel} (any size: only
-     * its layout is used, nothing is allocated) of {@code imageType} (a {@link BufferedImage} TYPE_ constant).
+     * The header of an image whose decoder will produce images of {@code type} (only its layout is used: nothing
+     * is allocated).
      */
-    static ImageHeader of(String format, int width, int height, SampleModel sampleModel, int imageType,
-            long decoderExtraBytes, boolean rotated) {
-        long raster = rasterBytes(sampleModel.createCompatibleSampleModel(width, 1), height);
+    static ImageHeader of(String format, int width, int height, ImageTypeSpecifier type, long decoderExtraBytes,
+            boolean rotated) {
+        SampleModel layout = type.getSampleModel();
+        ColorModel cm = type.getColorModel();
+        int imageType = type.getBufferedImageType();
+        long raster = rasterBytes(layout.createCompatibleSampleModel(width, 1), height);
         boolean bgr = imageType == BufferedImage.TYPE_3BYTE_BGR;
-        // BgrImages copies gray layouts itself; Java2D has direct loops for the standard types; only custom
-        // non-gray layouts (16-bit RGB and RGBA PNG) go through its slow path with a temporary copy.
-        boolean java2dSlowPath = imageType == BufferedImage.TYPE_CUSTOM && sampleModel.getNumBands() > 2;
-        long temp = java2dSlowPath ? JAVA2D_CONVERSION_TEMP_BYTES_PER_PIXEL * (long) width * height : 0;
+        // BgrImages copies gray layouts itself, with no temporary; Java2D has direct loops for the standard opaque
+        // types; custom layouts (16-bit RGB and RGBA PNG) and compositing alpha over white use temporary copies.
+        boolean grayByHand = cm instanceof ComponentColorModel && cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY;
+        int tempPerPixel = 0;
+        if (!bgr && !grayByHand) {
+            if (imageType == BufferedImage.TYPE_CUSTOM) {
+                tempPerPixel = JAVA2D_CONVERSION_TEMP_BYTES_PER_PIXEL;
+            } else if (cm.hasAlpha()) {
+                tempPerPixel = JAVA2D_ALPHA_TEMP_BYTES_PER_PIXEL;
+            }
+        }
+        long temp = (long) tempPerPixel * width * height;
         return new ImageHeader(format, width, height, raster, decoderExtraBytes, bgr, temp, rotated);
     }
 

@@ -38,8 +38,7 @@ class ImageHeaderTest {
             int w = reader.getWidth(0);
             int h = reader.getHeight(0);
             ImageTypeSpecifier type = reader.getImageTypes(0).next();
-            ImageHeader header = ImageHeader.of("x", w, h, type.getSampleModel(), type.getBufferedImageType(), 0,
-                    false);
+            ImageHeader header = ImageHeader.of("x", w, h, type, 0, false);
 
             BufferedImage decoded = reader.read(0);
 
@@ -80,8 +79,7 @@ class ImageHeaderTest {
         ImageTypeSpecifier rgba16 = ImageTypeSpecifier.createInterleaved(
                 java.awt.color.ColorSpace.getInstance(java.awt.color.ColorSpace.CS_sRGB), new int[] {0, 1, 2, 3},
                 DataBuffer.TYPE_USHORT, true, false);
-        ImageHeader h = ImageHeader.of("png", 1000, 1000, rgba16.getSampleModel(), rgba16.getBufferedImageType(), 0,
-                false);
+        ImageHeader h = ImageHeader.of("png", 1000, 1000, rgba16, 0, false);
         assertThat(h.rasterBytes()).isEqualTo(8L * P);
         assertThat(h.rasterIsBgr()).isFalse();
         assertThat(h.estimatedDecodedBytes()).isEqualTo((8L + 3 + 7) * P); // measured ~18 B/px at 24 MP
@@ -90,16 +88,26 @@ class ImageHeaderTest {
     @Test
     void packedAndGrayLayoutsCountTheirRealRowsAndNeedNoJava2dTemporary() {
         ImageTypeSpecifier bits = ImageTypeSpecifier.createGrayscale(1, DataBuffer.TYPE_BYTE, false);
-        ImageHeader packed = ImageHeader.of("png", 1001, 1000, bits.getSampleModel(), bits.getBufferedImageType(),
-                0, false);
+        ImageHeader packed = ImageHeader.of("png", 1001, 1000, bits, 0, false);
         assertThat(packed.rasterBytes()).as("ceil(1001 / 8) bytes a row").isEqualTo(126L * 1000);
         assertThat(packed.conversionTempBytes()).isZero();
 
         ImageTypeSpecifier gray16 = ImageTypeSpecifier.createGrayscale(16, DataBuffer.TYPE_USHORT, false);
-        ImageHeader g = ImageHeader.of("png", 1000, 1000, gray16.getSampleModel(), gray16.getBufferedImageType(), 0,
-                false);
+        ImageHeader g = ImageHeader.of("png", 1000, 1000, gray16, 0, false);
         assertThat(g.rasterBytes()).isEqualTo(2L * P);
         assertThat(g.estimatedDecodedBytes()).isEqualTo(5L * P); // max(2 + 3 conversion, 5 working)
+    }
+
+    @Test
+    void an8BitRgbaPngPaysForJava2dsAlphaCompositing() {
+        ImageTypeSpecifier abgr = ImageTypeSpecifier.createFromBufferedImageType(BufferedImage.TYPE_4BYTE_ABGR);
+        ImageHeader h = ImageHeader.of("png", 1000, 1000, abgr, 0, false);
+        assertThat(h.rasterBytes()).isEqualTo(4L * P);
+        assertThat(h.estimatedDecodedBytes()).isEqualTo((4L + 3 + 4) * P); // measured ~11 B/px at 24 MP
+
+        ImageTypeSpecifier opaque = ImageTypeSpecifier.createFromBufferedImageType(BufferedImage.TYPE_BYTE_INDEXED);
+        ImageHeader palette = ImageHeader.of("png", 1000, 1000, opaque, 0, false);
+        assertThat(palette.conversionTempBytes()).as("an opaque palette has a direct Java2D loop").isZero();
     }
 
     @Test
