@@ -73,7 +73,7 @@ final class JobProcessor {
     this.clock = clock;
     ImageryConfig.Worker worker = config.worker();
     this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
-        worker.jpegQuality(), worker.thumbnailSize());
+        worker.jpegQuality(), worker.thumbnailSize(), worker.maxDecodedBytes(), worker.maxJpegScans());
   }
 
   /** Handles one message; never fails, whatever happened is logged and left to the queue. */

@@ -7,6 +7,8 @@ import dev.imagery.local.testing.Images;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,6 +18,12 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -39,6 +47,9 @@ class HostileInputTest {
 
   /** Valid files and their upright size (EXIF orientations 5-8 swap the stored size). */
   private static final Map<String, int[]> VALID = new LinkedHashMap<>();
+  /** Issue 7: refused for their cost, from the header (the worker's CostLimitsTest has the details). */
+  private static final String SCAN_BOMB = "crafted: progressive JPEG with 5010 scans";
+  private static final String BYTES_BOMB = "crafted: PNG 7000x6000 16-bit RGBA (42 MP, ~720 MiB decoded)";
   /** Broken and hostile files, by name, with their bytes. */
   private static final Map<String, Supplier<byte[]>> HOSTILE = new LinkedHashMap<>();
 
@@ -103,6 +114,8 @@ class HostileInputTest {
     }
     HOSTILE.put("crafted: PNG claiming 30000x30000", () -> floodPng(30_000, 30_000));
     HOSTILE.put("crafted: JPEG claiming 30000x30000", () -> floodJpeg(30_000, 30_000));
+    HOSTILE.put(SCAN_BOMB, () -> scanBomb(5000));
+    HOSTILE.put(BYTES_BOMB, () -> floodPng(7000, 6000, 16, 6));
     HOSTILE.put("crafted: zero bytes", () -> new byte[0]);
     HOSTILE.put("crafted: text named .png", () -> "<html><body>not an image</body></html>\n"
         .getBytes(StandardCharsets.UTF_8));
@@ -183,6 +196,17 @@ class HostileInputTest {
     assertThat(backend.keys("processed/" + id + "/")).isEmpty();
   }
 
+  @Order(2)
+  @Test
+  void costBombsFailForTheirCostNotAsCorruptData() {
+    JsonObject scans = api.awaitFinal(UPLOADS.get(SCAN_BOMB).id());
+    assertThat(scans.getString("failureReason")).as(scans.encode())
+        .startsWith("progressive JPEG with more than 100 scans, over the limit of 100");
+    JsonObject bytes = api.awaitFinal(UPLOADS.get(BYTES_BOMB).id());
+    assertThat(bytes.getString("failureReason")).as(bytes.encode())
+        .isEqualTo("image is 7000x6000 PNG and needs about 720 MiB of memory to process, over the limit of 512 MiB");
+  }
+
   @Order(3)
   @Test
   void afterwardsNoJobIsDeadAndTheWorkerKeepsServing() {
@@ -216,20 +240,25 @@ class HostileInputTest {
   /** The name the client sends; the server must judge by the bytes only. */
   private static String fileName(String nameOrPath) {
     if (nameOrPath.startsWith("crafted: ")) {
-      return nameOrPath.contains("JPEG") ? "flood.jpg" : "upload.png";
+      return nameOrPath.contains("JPEG") ? "flood.jpg" : "upload.png"; // the scan bomb is a .jpg too
     }
     return nameOrPath.substring(nameOrPath.lastIndexOf('/') + 1);
   }
 
   /** A PNG with correct CRCs whose IHDR claims {@code width x height} RGB, with a tiny IDAT and 64 KiB of padding. */
   static byte[] floodPng(int width, int height) {
+    return floodPng(width, height, 8, 2);
+  }
+
+  /** {@link #floodPng(int, int)} with this bit depth and colour type (6: RGBA). */
+  static byte[] floodPng(int width, int height, int bitDepth, int colourType) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
     byte[] ihdr = new byte[13];
     putInt(ihdr, 0, width);
     putInt(ihdr, 4, height);
-    ihdr[8] = 8;
-    ihdr[9] = 2;
+    ihdr[8] = (byte) bitDepth;
+    ihdr[9] = (byte) colourType;
     pngChunk(out, "IHDR", ihdr);
     Deflater deflater = new Deflater();
     deflater.setInput(new byte[4]);
@@ -265,6 +294,47 @@ class HostileInputTest {
       out.write(random.nextInt(255)); // never 0xFF
     }
     out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD9});
+    return out.toByteArray();
+  }
+
+  /**
+   * A 256x256 progressive JPEG from the first JPEG encoder (10 scans) whose last scan, a refinement pass, is repeated
+   * {@code copies} more times before EOI: each copy is one more walk of libjpeg over every block.
+   */
+  static byte[] scanBomb(int copies) {
+    // A smooth picture: its refinement scans are a few bytes each, so 5000 copies stay well under the upload limit.
+    BufferedImage img = new BufferedImage(256, 256, BufferedImage.TYPE_3BYTE_BGR);
+    for (int y = 0; y < 256; y++) {
+      for (int x = 0; x < 256; x++) {
+        img.setRGB(x, y, (x << 16) | (y << 8) | 0x80);
+      }
+    }
+    ByteArrayOutputStream jpeg = new ByteArrayOutputStream();
+    ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (ImageOutputStream ios = new MemoryCacheImageOutputStream(jpeg)) {
+      ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+      writer.setOutput(ios);
+      writer.write(null, new IIOImage(img, null, null), param);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      writer.dispose();
+    }
+    byte[] b = jpeg.toByteArray();
+    int lastSos = -1;
+    for (int i = 0; i + 1 < b.length; i++) {
+      if (b[i] == (byte) 0xFF && b[i + 1] == (byte) 0xDA) {
+        lastSos = i;
+      }
+    }
+    int eoi = b.length - 2;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(b, 0, eoi);
+    for (int i = 0; i < copies; i++) {
+      out.write(b, lastSos, eoi - lastSos);
+    }
+    out.write(b, eoi, 2);
     return out.toByteArray();
   }
 

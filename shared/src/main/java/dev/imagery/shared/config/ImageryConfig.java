@@ -56,7 +56,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       int thumbnailSize,
       Duration reconcileAfter,
       Duration reconcileInterval,
-      Duration faultProcessingDelay) {
+      Duration faultProcessingDelay,
+      long maxDecodedBytes,
+      int maxJpegScans) {
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
@@ -135,7 +137,11 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_AFTER_SECONDS", 300, 0, 86_400)),
         Duration.ofSeconds(env.integer("IMAGERY_RECONCILE_INTERVAL_SECONDS", 60, 1, 86_400)),
         // Fault injection for tests (a slow image): never set in production.
-        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"));
+        env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"),
+        // Memory one image may take to decode and process (the worker's DecodeLimits explains the default).
+        env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024, 64L * 1024 * 1024 * 1024),
+        // Scans of a progressive JPEG: each one is another pass of libjpeg over the whole image.
+        env.integer("IMAGERY_MAX_JPEG_SCANS", 100, 1, 100_000));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));

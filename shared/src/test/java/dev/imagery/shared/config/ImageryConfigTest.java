@@ -41,6 +41,23 @@ class ImageryConfigTest {
   }
 
   @Test
+  void decodeCostLimitsHaveDefaultsAndBounds() {
+    ImageryConfig.Worker defaults = ImageryConfig.fromEnv(Map.of()).worker();
+    assertThat(defaults.maxDecodedBytes()).isEqualTo(512L * 1024 * 1024);
+    assertThat(defaults.maxJpegScans()).isEqualTo(100);
+
+    ImageryConfig.Worker set = ImageryConfig.fromEnv(Map.of(
+        "IMAGERY_MAX_DECODED_BYTES", "1073741824", "IMAGERY_MAX_JPEG_SCANS", "500")).worker();
+    assertThat(set.maxDecodedBytes()).isEqualTo(1L << 30);
+    assertThat(set.maxJpegScans()).isEqualTo(500);
+
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_MAX_JPEG_SCANS", "0")))
+        .hasMessageContaining("IMAGERY_MAX_JPEG_SCANS");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_MAX_DECODED_BYTES", "1000")))
+        .hasMessageContaining("IMAGERY_MAX_DECODED_BYTES");
+  }
+
+  @Test
   void badValuesNameTheVariable() {
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("PORT", "eighty")))
         .hasMessageContaining("PORT");

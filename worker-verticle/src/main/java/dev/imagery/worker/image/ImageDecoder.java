@@ -15,8 +15,11 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
+import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Decodes the first frame of an untrusted upload into TYPE_3BYTE_BGR, or says why it never can be.
@@ -28,6 +31,12 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * checked as its bytes pass ({@link PngChunkValidator}), which the JDK's reader does not do; any decoder warning
  * or exception rejects the image, because the JDK otherwise returns truncated JPEGs as silently grey-filled
  * images. Failures of the caller's stream are rethrown as IOException (retry), never reported as a corrupt image.
+ *
+ * <p><b>Cost limits</b> ({@link DecodeLimits}), also from the header, before the decoder reads pixel data: a JPEG
+ * with more scans than the scan limit (counted by {@link JpegHeader}, which walks the marker segments to EOI),
+ * because libjpeg walks every block once per scan; and an image whose {@link ImageHeader#estimatedDecodedBytes()}
+ * (the decoder's raster, as the chosen reader will lay it out, and the pipeline's copies) is over the byte limit,
+ * because pixels alone count a 16-bit RGBA PNG (8 bytes per pixel) like a gray one (1).
  *
  * <p><b>Warnings.</b> A decoder warning rejects the image as {@link RejectReason#CORRUPT}, with one exception:
  * warnings that concern only metadata the pipeline throws away (an invalid or unusable ICC profile, a bogus Adobe
@@ -50,6 +59,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  */
 public final class ImageDecoder {
 
+    private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
+
     /** Lower-case ImageIO format names we accept; other readers the JDK has (TIFF, WBMP) are refused. */
     public static final Set<String> SUPPORTED_FORMATS = Set.of("jpeg", "png", "gif", "bmp");
 
@@ -64,36 +75,44 @@ public final class ImageDecoder {
             "ICC|colou?r profile|^Bogus APP\\d+|^Invalid Adobe App14 marker|thumbnail", Pattern.CASE_INSENSITIVE);
 
     /**
-     * @param in        the raw upload; read as far as the decoder needs, never closed here
-     * @param maxPixels largest width*height accepted
-     * @throws ImageRejectedException the image can never be processed (see {@link RejectReason})
-     * @throws IOException            {@code in} itself failed: transient, worth a retry
+     * {@link #decode(InputStream, DecodeLimits)} with this pixel limit and the default byte and scan limits.
      */
     public DecodedImage decode(InputStream in, long maxPixels) throws ImageRejectedException, IOException {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be positive: " + maxPixels);
         }
+        return decode(in, DecodeLimits.ofPixels(maxPixels));
+    }
+
+    /**
+     * @param in     the raw upload; read as far as the decoder needs, never closed here
+     * @param limits what the image may cost, checked from its header
+     * @throws ImageRejectedException the image can never be processed (see {@link RejectReason})
+     * @throws IOException            {@code in} itself failed: transient, worth a retry
+     */
+    public DecodedImage decode(InputStream in, DecodeLimits limits) throws ImageRejectedException, IOException {
         SourceTrackingInputStream source = new SourceTrackingInputStream(in);
         PngChunkValidator png = new PngChunkValidator(source);
         // Built by hand rather than with ImageIO.createImageInputStream, which caches to temp files unless the
         // global ImageIO.setUseCache(false) is set; closing it does not close the caller's stream.
         ImageInputStream iis = new MemoryCacheImageInputStream(png);
         try {
-            return decode(iis, source, png, maxPixels);
+            return decode(iis, source, png, limits);
         } finally {
             iis.close();
         }
     }
 
     private DecodedImage decode(ImageInputStream iis, SourceTrackingInputStream source, PngChunkValidator png,
-            long maxPixels) throws ImageRejectedException, IOException {
+            DecodeLimits limits) throws ImageRejectedException, IOException {
+        long maxPixels = limits.maxPixels();
         byte[] head = readHead(iis);
         if (head.length == 0) {
             throw new ImageRejectedException(RejectReason.EMPTY, "the file is empty");
         }
         JpegHeader jpeg = JpegHeader.NONE;
         if ((head[0] & 0xFF) == 0xFF && head.length > 1 && (head[1] & 0xFF) == 0xD8) {
-            jpeg = JpegHeader.scan(iis);
+            jpeg = JpegHeader.scan(iis, limits.maxJpegScans(), maxPixels);
             if (source.failure() != null) {
                 throw source.failure();
             }
@@ -106,7 +125,7 @@ public final class ImageDecoder {
         try {
             int orientation = ExifOrientation.NORMAL;
             if (format.equals("jpeg")) {
-                checkJpegHeader(jpeg, source, maxPixels);
+                checkJpegHeader(jpeg, source, limits);
                 orientation = jpeg.orientation();
             }
             List<String> warnings = new ArrayList<>();
@@ -130,6 +149,8 @@ public final class ImageDecoder {
             if (png.problem() != null) {
                 throw reject(source, png, RejectReason.CORRUPT, "the png data is corrupt", null);
             }
+            ImageHeader header = header(reader, format, width, height, jpeg, orientation, source, png);
+            checkDecodedBytes(header, limits.maxDecodedBytes());
 
             BufferedImage decoded;
             try {
@@ -144,8 +165,8 @@ public final class ImageDecoder {
             if (png.problem() != null) {
                 throw reject(source, png, RejectReason.CORRUPT, "the png data is corrupt", null);
             }
-            JpegHeader header = jpeg;
-            Optional<String> pixelWarning = warnings.stream().filter(w -> !isHarmless(w, header)).findFirst();
+            JpegHeader jpegHeader = jpeg;
+            Optional<String> pixelWarning = warnings.stream().filter(w -> !isHarmless(w, jpegHeader)).findFirst();
             if (pixelWarning.isPresent()) {
                 throw reject(source, png, RejectReason.CORRUPT,
                         "the " + format + " data is corrupt: " + clip(pixelWarning.get()), null);
@@ -170,18 +191,73 @@ public final class ImageDecoder {
     }
 
     /**
-     * Refuses a JPEG from its own SOF segment before any decoder reads it: too many pixels, no size (DNL), or a
-     * sample precision no reader here decodes (12-bit, 16-bit).
+     * Refuses a JPEG from its own marker segments before any decoder reads it: too many pixels, no size (DNL), a
+     * sample precision no reader here decodes (12-bit, 16-bit), or more scans than the limit.
      */
-    private static void checkJpegHeader(JpegHeader jpeg, SourceTrackingInputStream source, long maxPixels)
+    private static void checkJpegHeader(JpegHeader jpeg, SourceTrackingInputStream source, DecodeLimits limits)
             throws ImageRejectedException, IOException {
+        if (jpeg.scans() > limits.maxJpegScans()) {
+            // The walk stopped at the first scan over the limit: the file has at least this many.
+            throw new ImageRejectedException(RejectReason.TOO_MANY_SCANS, (jpeg.progressive() ? "progressive " : "")
+                    + "JPEG with more than " + limits.maxJpegScans() + " scans, over the limit of "
+                    + limits.maxJpegScans() + " (each scan is one more pass over the whole image)");
+        }
         if (jpeg.hasFrame()) {
-            checkDimensions(jpeg.width(), jpeg.height(), maxPixels, source);
+            checkDimensions(jpeg.width(), jpeg.height(), limits.maxPixels(), source);
             if (jpeg.precision() != 8 && !jpeg.lossless()) {
                 throw new ImageRejectedException(RejectReason.UNSUPPORTED_FORMAT, jpeg.precision()
                         + "-bit JPEG images are not supported; please save the image as an 8-bit JPEG");
             }
         }
+    }
+
+    /**
+     * What decoding {@code reader}'s first image will cost, from the raster layout it will decode into (its first
+     * image type: what {@code read(0)} allocates) and what the JPEG header says about scans, colour and rotation.
+     */
+    private static ImageHeader header(ImageReader reader, String format, int width, int height, JpegHeader jpeg,
+            int orientation, SourceTrackingInputStream source, PngChunkValidator png)
+            throws ImageRejectedException, IOException {
+        ImageTypeSpecifier type;
+        try {
+            // For PNG this reads the chunks before IDAT (PLTE and tRNS decide the layout), not the pixel data.
+            Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
+            type = types.hasNext() ? types.next() : null;
+        } catch (IOException | RuntimeException e) {
+            throw reject(source, png, RejectReason.CORRUPT, "cannot read the " + format + " header: " + detail(e), e);
+        }
+        if (type == null) {
+            throw reject(source, png, RejectReason.UNSUPPORTED_FORMAT,
+                    "unsupported " + format + " pixel layout; " + SUPPORTED_HINT, null);
+        }
+        long decoderExtra = 0;
+        if (format.equals("jpeg")) {
+            int components = Math.max(jpeg.components(), 1);
+            decoderExtra = ImageHeader.jpegCoefficientBytes(width, height, components, jpeg.scans());
+            if (components == 4 && isTwelveMonkeys(reader)) {
+                decoderExtra += 4L * width * height; // the CMYK/YCCK raster it converts from
+            }
+        }
+        return ImageHeader.of(format, width, height, type, decoderExtra, orientation >= 2 && orientation <= 8);
+    }
+
+    private static void checkDecodedBytes(ImageHeader header, long maxDecodedBytes) throws ImageRejectedException {
+        long estimate = header.estimatedDecodedBytes();
+        // Debug: the estimate of every image, to compare with the heap an operator sees.
+        LOG.debug("{} {}x{}: estimated {} bytes to decode and process", header.format(), header.width(),
+                header.height(), estimate);
+        if (estimate > maxDecodedBytes) {
+            throw new ImageRejectedException(RejectReason.TOO_MANY_BYTES, "image is " + header.width() + "x"
+                    + header.height() + " " + header.format().toUpperCase(Locale.ROOT) + " and needs about "
+                    + describeBytes(estimate) + " of memory to process, over the limit of "
+                    + describeBytes(maxDecodedBytes));
+        }
+    }
+
+    /** "617 MiB" from one MiB up (truncated), else "1024 bytes". */
+    static String describeBytes(long bytes) {
+        long mib = bytes / (1024 * 1024);
+        return mib == 0 ? bytes + " bytes" : mib + " MiB";
     }
 
     /** A warning that leaves the pixels intact: metadata only, or TwelveMonkeys' exact narrowing of 16-bit tables. */

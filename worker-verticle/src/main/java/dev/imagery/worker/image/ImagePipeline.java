@@ -23,7 +23,7 @@ public final class ImagePipeline {
      */
     public ProcessedImage process(InputStream raw, PipelineOptions opts) throws ImageRejectedException, IOException {
         long t0 = System.nanoTime();
-        DecodedImage decoded = decoder.decode(raw, opts.maxPixels());
+        DecodedImage decoded = decoder.decode(raw, opts.decodeLimits());
         BufferedImage image = decoded.image();
         long t1 = System.nanoTime();
 

@@ -7,12 +7,20 @@ import java.util.Arrays;
 import javax.imageio.stream.ImageInputStream;
 
 /**
- * What the marker segments of a JPEG say before its first scan: the frame (SOFn) and the EXIF Orientation.
+ * What the marker segments of a JPEG say: the frame (SOFn), the EXIF Orientation and the number of scans.
  *
  * <p>Read by hand from the bytes, before any decoder sees them, so that a pixel flood is refused from its SOF
  * (even under the JDK's own 65500 cap) and so that the orientation needs no metadata library. The scan is
  * lenient: a malformed or truncated header yields what was found so far and leaves the verdict to the decoder;
  * malformed EXIF yields {@link ExifOrientation#NORMAL}.
+ *
+ * <p><b>Scans.</b> The walk goes on past the first SOS, skipping entropy-coded data, to count the scans (SOS
+ * markers) up to EOI: a progressive JPEG of a few MB with thousands of scans makes libjpeg walk every block once
+ * per scan, minutes of CPU, and the count is what lets the decoder refuse it first. Walking to EOI caches the
+ * whole compressed file in the {@link javax.imageio.stream.MemoryCacheImageInputStream} before a reader runs;
+ * that costs no memory the decode would not cost anyway, because neither JPEG reader here flushes that cache
+ * while it reads (measured: flushed position 0 after a full read). The walk stops as soon as the count passes
+ * the caller's limit, so a scan bomb is cached only up to its first scans over the limit.
  *
  * @param frameMarker the SOFn marker (0xC0..0xCF without C4, C8, CC), or 0 when no frame header was found
  * @param precision   bits per sample of the frame (8 for every JPEG a browser shows; 12 and 16 exist)
@@ -22,15 +30,20 @@ import javax.imageio.stream.ImageInputStream;
  * @param orientation EXIF Orientation 1..8 of the first Exif APP1 segment, 1 if none or unreadable
  * @param wideQuantTables    some DQT table has 16-bit entries (legal, used by low-quality encodes and SOF1)
  * @param wideQuantOverflow  some 16-bit DQT entry is over 255, so it cannot be narrowed to 8 bits losslessly
+ * @param scans       SOS markers seen before EOI (or the end of the data); at most the scan limit + 1, because the
+ *                    walk stops there
  */
 record JpegHeader(int frameMarker, int precision, int width, int height, int components, int orientation,
-        boolean wideQuantTables, boolean wideQuantOverflow) {
+        boolean wideQuantTables, boolean wideQuantOverflow, int scans) {
 
     /** An EXIF APP1 segment is at most 64 KiB; the TIFF structure we read sits in its first bytes anyway. */
     private static final int MAX_EXIF_BYTES = 65_533;
     private static final byte[] EXIF_ID = "Exif\0\0".getBytes(StandardCharsets.ISO_8859_1);
 
-    static final JpegHeader NONE = new JpegHeader(0, 0, 0, 0, 0, ExifOrientation.NORMAL, false, false);
+    /** Bytes read at a time while skipping entropy-coded data, where only 0xFF bytes matter. */
+    private static final int SKIP_CHUNK = 8192;
+
+    static final JpegHeader NONE = new JpegHeader(0, 0, 0, 0, 0, ExifOrientation.NORMAL, false, false, 0);
 
     boolean hasFrame() {
         return frameMarker != 0;
@@ -41,17 +54,33 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         return (frameMarker & 0x03) == 0x03;
     }
 
+    /** SOF2, SOF6, SOF10, SOF14: progressive coding (many scans are normal there, up to a dozen or so). */
+    boolean progressive() {
+        return (frameMarker & 0x03) == 0x02;
+    }
+
+    /** {@link #scan(ImageInputStream, int, long)} with no limits: walks to EOI. */
+    static JpegHeader scan(ImageInputStream iis) throws IOException {
+        return scan(iis, Integer.MAX_VALUE - 1, Long.MAX_VALUE);
+    }
+
     /**
-     * Reads marker segments from the current position (which must be the file's start) up to the first SOS or
-     * EOI, and puts the stream back where it was.
+     * Reads marker segments from the current position (which must be the file's start) up to EOI, counting the
+     * scans and skipping their entropy-coded data, and puts the stream back where it was. Stops early once more
+     * than {@code maxScans} scans were seen: the count is then {@code maxScans + 1}. Stops at the first SOS when
+     * the frame will be refused anyway (over {@code maxPixels}, no height, or no frame at all): the verdict needs
+     * no more bytes, and a pixel flood is then refused after reading its header only.
      *
      * @throws IOException only if the stream fails other than by ending; the end of the data stops the scan
      */
-    static JpegHeader scan(ImageInputStream iis) throws IOException {
+    static JpegHeader scan(ImageInputStream iis, int maxScans, long maxPixels) throws IOException {
+        if (maxScans < 0 || maxScans == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("maxScans must be within 0..2^31-2: " + maxScans);
+        }
         iis.mark();
         Builder b = new Builder();
         try {
-            scan(iis, b);
+            scan(iis, b, maxScans, maxPixels);
         } catch (EOFException truncated) {
             // What we have is all there is; the decoder will say the file is truncated.
         } finally {
@@ -60,14 +89,22 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         return b.build();
     }
 
-    private static void scan(ImageInputStream iis, Builder b) throws IOException {
+    private static void scan(ImageInputStream iis, Builder b, int maxScans, long maxPixels) throws IOException {
         if (iis.read() != 0xFF || iis.read() != 0xD8) {
             return; // not a JPEG (no SOI)
         }
+        byte[] chunk = new byte[SKIP_CHUNK];
         while (true) {
-            int marker = nextMarker(iis);
-            if (marker < 0 || marker == 0xDA || marker == 0xD9) {
-                return; // end of data, start of scan, or end of image
+            // Before the first scan the next marker is (nearly always) the next byte: read no more than needed.
+            int marker = nextMarker(iis, b.scans > 0 ? chunk : null);
+            if (marker < 0 || marker == 0xD9) {
+                return; // end of data, or end of image (what follows EOI, e.g. an MPO's second image, is not ours)
+            }
+            if (marker == 0xDA) {
+                b.scans++;
+                if (b.scans > maxScans || (b.scans == 1 && refusedAnyway(b, maxPixels))) {
+                    return; // the rest does not change the verdict
+                }
             }
             if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01) {
                 continue; // standalone markers carry no length
@@ -88,7 +125,7 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
                 byte[] tables = new byte[payload];
                 iis.readFully(tables);
                 readQuantTables(tables, b);
-            } else if (marker == 0xE1 && !b.exifSeen && payload > EXIF_ID.length) {
+            } else if (marker == 0xE1 && !b.exifSeen && b.scans == 0 && payload > EXIF_ID.length) {
                 byte[] segment = new byte[Math.min(payload, MAX_EXIF_BYTES)];
                 iis.readFully(segment);
                 if (Arrays.equals(segment, 0, EXIF_ID.length, EXIF_ID, 0, EXIF_ID.length)) {
@@ -97,6 +134,7 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
                 }
             }
             // Seeking only moves the position: the bytes are read (and cached for the decoder) when next needed.
+            // After an SOS header, what follows is entropy-coded data, which nextMarker skips.
             iis.seek(next);
         }
     }
@@ -123,23 +161,56 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         }
     }
 
-    /** The next marker code after 0xFF (fill bytes skipped), or -1 at the end; stray bytes are skipped like libjpeg. */
-    private static int nextMarker(ImageInputStream iis) throws IOException {
+    /**
+     * The next marker code after 0xFF (fill bytes skipped), or -1 at the end. Everything else is skipped: stray
+     * bytes between segments (as libjpeg does) and entropy-coded data, where 0xFF00 is a stuffed data byte (RST0-7
+     * come back as markers, and the caller skips them). The bytes up to the next 0xFF are skipped a chunk at a
+     * time when {@code chunk} is given (inside scans), because entropy-coded data is nearly all of a JPEG and a
+     * byte-wise read of 50 MB costs ~0.5 s; byte by byte otherwise (between the segments of the header).
+     */
+    private static int nextMarker(ImageInputStream iis, byte[] chunk) throws IOException {
         while (true) {
-            int c = iis.read();
-            if (c < 0) {
-                return -1;
+            if (chunk == null) {
+                int c = iis.read();
+                if (c < 0) {
+                    return -1;
+                }
+                if (c != 0xFF) {
+                    continue;
+                }
+            } else {
+                long start = iis.getStreamPosition();
+                int n = iis.read(chunk, 0, chunk.length);
+                if (n < 0) {
+                    return -1;
+                }
+                int ff = indexOfFf(chunk, n);
+                if (ff < 0) {
+                    continue;
+                }
+                iis.seek(start + ff + 1); // just past the 0xFF: a backward seek within what is already cached
             }
-            if (c != 0xFF) {
-                continue;
-            }
+            int c;
             do {
                 c = iis.read();
             } while (c == 0xFF);
             if (c != 0x00) {
-                return c; // -1 at the end; a stuffed 0xFF00 is data, not a marker (only in corrupt headers)
+                return c; // -1 at the end
             }
         }
+    }
+
+    private static int indexOfFf(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            if (b[i] == (byte) 0xFF) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static boolean refusedAnyway(Builder b, long maxPixels) {
+        return !b.hasFrame() || b.height == 0 || b.width == 0 || (long) b.width * b.height > maxPixels;
     }
 
     private static boolean isFrameMarker(int marker) {
@@ -156,6 +227,7 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         boolean exifSeen;
         boolean wideQuantTables;
         boolean wideQuantOverflow;
+        int scans;
 
         boolean hasFrame() {
             return frameMarker != 0;
@@ -163,7 +235,7 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
 
         JpegHeader build() {
             return new JpegHeader(frameMarker, precision, width, height, components, orientation, wideQuantTables,
-                    wideQuantOverflow);
+                    wideQuantOverflow, scans);
         }
     }
 }

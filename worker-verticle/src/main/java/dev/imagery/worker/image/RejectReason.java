@@ -6,6 +6,10 @@ public enum RejectReason {
     UNSUPPORTED_FORMAT,
     /** Header dimensions exceed the configured pixel limit; refused before any pixel memory is allocated. */
     TOO_MANY_PIXELS,
+    /** More scans than the configured limit (progressive JPEG): each one is another pass over the image. */
+    TOO_MANY_SCANS,
+    /** The decoded image and the pipeline's copies would take more memory than the configured limit. */
+    TOO_MANY_BYTES,
     /** Recognised format but the data is broken: bad header, truncated, decoder warning or decoder failure. */
     CORRUPT,
     /** Zero bytes. */

@@ -20,13 +20,18 @@ final class Crafted {
      * {@code paddingBytes} of incompressible IDAT data that a decoder would have to read.
      */
     static byte[] png(int width, int height, int paddingBytes) {
+        return png(width, height, 8, 2, paddingBytes);
+    }
+
+    /** {@link #png(int, int, int)} with this IHDR bit depth and colour type (2 RGB, 6 RGBA, 0 gray, 3 palette). */
+    static byte[] png(int width, int height, int bitDepth, int colourType, int paddingBytes) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
         byte[] ihdr = new byte[13];
         putInt(ihdr, 0, width);
         putInt(ihdr, 4, height);
-        ihdr[8] = 8; // bit depth
-        ihdr[9] = 2; // RGB
+        ihdr[8] = (byte) bitDepth;
+        ihdr[9] = (byte) colourType;
         chunk(out, "IHDR", ihdr);
         // A tiny, valid zlib stream (one filter byte and a pixel), then random bytes in further IDAT chunks.
         Deflater deflater = new Deflater();
