@@ -10,7 +10,6 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Random;
 import javax.imageio.IIOImage;
@@ -40,7 +39,6 @@ class CostLimitsTest {
         assertThat(JpegHeader.scan(new MemoryCacheImageInputStream(new ByteArrayInputStream(bomb))).scans())
                 .as("the bomb really has its scans").isEqualTo(5010);
 
-        long t0 = System.nanoTime();
         ImageRejectedException e = catchThrowableOfType(ImageRejectedException.class,
                 () -> decoder.decode(new ByteArrayInputStream(bomb), DecodeLimits.defaults()));
 
@@ -50,7 +48,7 @@ class CostLimitsTest {
         assertThat(e.reason()).isEqualTo(RejectReason.TOO_MANY_SCANS);
         assertThat(e.getMessage()).isEqualTo("progressive JPEG with more than 100 scans, over the limit of 100"
                 + " (each scan is one more pass over the whole image)");
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
+        // No wall-clock assertion (timing lives in benchmarks): our reason, not libjpeg's, shows it came first.
     }
 
     @Test
