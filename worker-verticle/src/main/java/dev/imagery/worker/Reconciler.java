@@ -107,15 +107,19 @@ final class Reconciler {
   /** One image: claim its due point, and send its job only if the claim was ours. */
   private Future<Boolean> requeue(ImageStore.Awaiting w, Instant due) {
     return store.claimRequeue(w, due)
-        .compose(claimed -> claimed
-            ? queue.send(new JobMessage(w.imageId(), w.uploadId()))
-                .onSuccess(messageId -> LOG.warn("requeued image={} upload={} due={} message={} waiting since {}",
-                    w.imageId(), w.uploadId(), due.toEpochMilli(), messageId, w.since()))
-                .map(messageId -> true)
-            : Future.succeededFuture(false))
-        // The due point stays claimed: the image is requeued at its next one (a claim is not handed back).
-        .onFailure(err -> LOG.warn("image={} upload={} due={} requeue failed: {}", w.imageId(), w.uploadId(),
-            due.toEpochMilli(), err.toString()));
+        .onFailure(err -> LOG.warn("image={} upload={} due={} requeue not claimed, the next pass tries again: {}",
+            w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))
+        .compose(claimed -> claimed ? send(w, due) : Future.succeededFuture(false));
+  }
+
+  private Future<Boolean> send(ImageStore.Awaiting w, Instant due) {
+    return queue.send(new JobMessage(w.imageId(), w.uploadId()))
+        .onSuccess(messageId -> LOG.warn("requeued image={} upload={} due={} message={} waiting since {}",
+            w.imageId(), w.uploadId(), due.toEpochMilli(), messageId, w.since()))
+        // A claim is not handed back: the image is requeued at its next due point.
+        .onFailure(err -> LOG.warn("image={} upload={} due={} requeue claimed but not sent, next at the next due "
+            + "point: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))
+        .map(messageId -> true);
   }
 
   /** The due point a wait begun at {@code since} has last crossed by {@code now}: since + after × 2^k. */
