@@ -1,5 +1,6 @@
 package dev.imagery.worker;
 
+import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
@@ -9,24 +10,33 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
  * Finds images left in {@code uploaded} and queues their job again. An upload commits to DynamoDB before it sends
  * its job; a process that dies in between, or an SQS that refuses the send, leaves an image no job will ever reach.
- * A duplicate job is harmless (the worker acknowledges work already done), so the reconciler needs no coordination:
- * every worker runs one.
+ * Every worker runs one.
  *
- * <p>An image is queued again when its wait crosses {@code after}, {@code 2 after}, {@code 4 after}, and so on. The
- * schedule needs no state, a backed-up queue is not flooded with copies, and a job that keeps killing workers (it
- * also ends in the dead-letter queue) is retried ever more rarely instead of every interval.
+ * <p>An image is queued again when its wait crosses {@code after}, {@code 2 after}, {@code 4 after}, and so on (its
+ * due points). A backed-up queue is not flooded with copies, and a job that keeps killing workers (it also ends in
+ * the dead-letter queue) is retried ever more rarely instead of every interval.
+ *
+ * <p>However many workers run, each due point queues one copy: before sending, a reconciler claims the requeue with
+ * a conditional write on the record ({@link ImageStore#claimRequeue}), which only one of them wins. A pass reads
+ * every waiting image, not a first page: each of the index's hash keys ({@link ImageRecord#awaitingKeys()}, the
+ * shards and the legacy unsharded value) is paged through oldest first, {@value #PAGE_SIZE} at a time, the shards
+ * side by side, and a page's claims and sends ({@value #CONCURRENCY} at a time per key) finish before the next page
+ * is read, so a pass holds at most one page per key.
  */
 final class Reconciler {
 
   private static final Logger LOG = LoggerFactory.getLogger(Reconciler.class);
-  private static final int MAX_PER_RUN = 500;
+  static final int PAGE_SIZE = 100;
+  static final int CONCURRENCY = 10;
 
   private final Vertx vertx;
   private final ImageStore store;
@@ -57,20 +67,65 @@ final class Reconciler {
     vertx.cancelTimer(timerId);
   }
 
-  /** One pass: the number of jobs queued again. */
+  /** One pass over every waiting image: the number of jobs queued again. */
   Future<Integer> runOnce() {
     Instant now = clock.instant();
-    return store.awaitingSince(now.minus(after), MAX_PER_RUN)
-        .compose(waiting -> requeue(waiting.stream().filter(w -> due(Duration.between(w.since(), now))).toList()));
+    Instant cutoff = now.minus(after);
+    List<Future<Integer>> keys = ImageRecord.awaitingKeys().stream()
+        .map(key -> pass(key, cutoff, now, null, 0))
+        .toList();
+    return Future.all(keys).map(all -> keys.stream().mapToInt(Future::result).sum());
   }
 
-  private Future<Integer> requeue(List<ImageStore.Awaiting> due) {
-    List<Future<String>> sent = due.stream()
-        .map(w -> queue.send(new JobMessage(w.imageId(), w.uploadId()))
-            .onSuccess(messageId -> LOG.warn("image={} upload={} message={} waiting since {}: job queued again",
-                w.imageId(), w.uploadId(), messageId, w.since())))
+  /** The pages of one index key, one after the other, from {@code startKey}; the requeues of the whole key. */
+  private Future<Integer> pass(String key, Instant cutoff, Instant now, Map<String, AttributeValue> startKey,
+                               int requeued) {
+    if (stopped) {
+      return Future.succeededFuture(requeued);
+    }
+    return store.awaitingPage(key, cutoff, PAGE_SIZE, startKey)
+        .compose(page -> requeue(page.items().stream()
+                .filter(w -> due(Duration.between(w.since(), now))).toList(), now, 0, 0)
+            .compose(sent -> page.next().isPresent()
+                ? pass(key, cutoff, now, page.next().get(), requeued + sent)
+                : Future.succeededFuture(requeued + sent)));
+  }
+
+  /** Claims and sends the requeues of {@code due} from index {@code from}, {@value #CONCURRENCY} at a time. */
+  private Future<Integer> requeue(List<ImageStore.Awaiting> due, Instant now, int from, int sent) {
+    if (from >= due.size()) {
+      return Future.succeededFuture(sent);
+    }
+    List<Future<Boolean>> batch = due.subList(from, Math.min(from + CONCURRENCY, due.size())).stream()
+        .map(w -> requeue(w, duePoint(w.since(), now)))
         .toList();
-    return Future.join(sent).map(all -> due.size());
+    return Future.join(batch)
+        .transform(done -> requeue(due, now, from + CONCURRENCY,
+            sent + (int) batch.stream().filter(f -> f.succeeded() && f.result()).count()));
+  }
+
+  /** One image: claim its due point, and send its job only if the claim was ours. */
+  private Future<Boolean> requeue(ImageStore.Awaiting w, Instant due) {
+    return store.claimRequeue(w, due)
+        .onFailure(err -> LOG.warn("image={} upload={} due={} requeue not claimed, the next pass tries again: {}",
+            w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))
+        .compose(claimed -> claimed ? send(w, due) : Future.succeededFuture(false));
+  }
+
+  private Future<Boolean> send(ImageStore.Awaiting w, Instant due) {
+    return queue.send(new JobMessage(w.imageId(), w.uploadId()))
+        .onSuccess(messageId -> LOG.warn("requeued image={} upload={} due={} message={} waiting since {}",
+            w.imageId(), w.uploadId(), due.toEpochMilli(), messageId, w.since()))
+        // A claim is not handed back: the image is requeued at its next due point.
+        .onFailure(err -> LOG.warn("image={} upload={} due={} requeue claimed but not sent, next at the next due "
+            + "point: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))
+        .map(messageId -> true);
+  }
+
+  /** The due point a wait begun at {@code since} has last crossed by {@code now}: since + after × 2^k. */
+  Instant duePoint(Instant since, Instant now) {
+    long ratio = Math.max(1, Duration.between(since, now).toMillis() / after.toMillis());
+    return since.plusMillis(after.toMillis() * Long.highestOneBit(ratio));
   }
 
   /** Whether a wait of {@code age} has just crossed one of after, 2 after, 4 after... (within one pass). */

@@ -3,6 +3,7 @@ package dev.imagery.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class ReconcilerScheduleTest {
@@ -37,5 +38,17 @@ class ReconcilerScheduleTest {
     }
     // Passes every minute; a window of 1.5 minutes is met once or twice per doubling: 9 doublings in a day.
     assertThat(requeues).isBetween(9, 18);
+  }
+
+  @Test
+  void everyReconcilerNamesTheSameDuePointForOneCrossing() {
+    Instant since = Instant.parse("2026-12-01T10:00:00.123Z");
+    // Workers passing at different moments of one window agree on the due point they claim.
+    assertThat(reconciler.duePoint(since, since.plusSeconds(5 * 60))).isEqualTo(since.plusSeconds(5 * 60));
+    assertThat(reconciler.duePoint(since, since.plusSeconds(5 * 60 + 80))).isEqualTo(since.plusSeconds(5 * 60));
+    assertThat(reconciler.duePoint(since, since.plusSeconds(10 * 60 + 1))).isEqualTo(since.plusSeconds(10 * 60));
+    assertThat(reconciler.duePoint(since, since.plusSeconds(40 * 60 + 30))).isEqualTo(since.plusSeconds(40 * 60));
+    // Between two crossings the last one stands, so a late claim for it cannot pass a newer one.
+    assertThat(reconciler.duePoint(since, since.plusSeconds(39 * 60))).isEqualTo(since.plusSeconds(20 * 60));
   }
 }

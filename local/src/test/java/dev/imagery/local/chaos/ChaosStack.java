@@ -138,6 +138,15 @@ final class ChaosStack implements AutoCloseable {
     return logDir;
   }
 
+  /** The test's own clients of the emulators (logged as imagery-chaos-test, not as a service). */
+  AwsClients aws() {
+    return aws;
+  }
+
+  ImageryConfig config() {
+    return config;
+  }
+
   /** Starts an API process on {@code port} (returns at once). */
   ServiceProcess startApi(String name, int port, Map<String, String> overrides) {
     return start(new ServiceProcess.Spec(ServiceProcess.Kind.API, name, OptionalInt.of(port),

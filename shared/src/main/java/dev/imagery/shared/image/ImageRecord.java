@@ -1,10 +1,15 @@
 package dev.imagery.shared.image;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 /**
@@ -24,11 +29,36 @@ public record ImageRecord(
 
   /**
    * A sparse index of the images waiting for the worker: only records in {@code uploaded} carry its keys, so it
-   * holds the work in progress, not the whole table, and the reconciler finds stuck images with one query.
+   * holds the work in progress, not the whole table, and the reconciler finds stuck images by querying it.
+   *
+   * <p>Its hash key is write-sharded: {@code awaiting} is {@code "uploaded#0"} to {@code "uploaded#7"}
+   * ({@link #AWAITING_SHARDS}), chosen by {@link #awaitingShard(String)} from the image id, so that a burst of uploads
+   * spreads over eight index partitions instead of one. Readers query every value of {@link #awaitingKeys()}.
    */
   public static final String AWAITING_INDEX = "awaiting-index";
   public static final String AWAITING = "awaiting";
   public static final String AWAITING_SINCE = "awaitingSince";
+
+  /**
+   * How many values the index's hash key takes. Readers query all of them, so it may grow (readers must then also
+   * query the old values until no record carries them) but must never shrink while records carry the higher ones.
+   */
+  public static final int AWAITING_SHARDS = 8;
+
+  /**
+   * The unsharded value that versions before sharding wrote ({@code "uploaded"}). Records written by them stay
+   * in the index under it until they leave {@code uploaded}, so readers keep querying it: they are healed too.
+   */
+  public static final String AWAITING_LEGACY = "uploaded";
+
+  /**
+   * Owned by the reconciler, not part of the record: the due point (epoch ms) of the last requeue it claimed for
+   * the current upload. It is written only by the reconciler's conditional {@code UpdateItem}
+   * ({@code ImageStore.claimRequeue}, with a claim token beside it), which leaves {@code version} alone, so it never
+   * makes a transition fail; every transition is a whole-item {@code PutItem} that drops it, which is right, because
+   * each one ends the wait or starts a new one (a new upload). {@link #fromItem} ignores it.
+   */
+  public static final String REQUEUED_AT = "requeuedAt";
 
   /** Times are kept at the precision DynamoDB stores them, so a record read back equals the one written. */
   public ImageRecord {
@@ -84,7 +114,7 @@ public record ImageRecord(
     });
     failureReason.ifPresent(reason -> item.put("failureReason", s(reason)));
     if (state == ImageState.UPLOADED) {
-      item.put(AWAITING, s(state.wireName()));
+      item.put(AWAITING, s(awaitingShard(id)));
       item.put(AWAITING_SINCE, n(updatedAt.toEpochMilli()));
     }
     return item;
@@ -114,6 +144,23 @@ public record ImageRecord(
         upload,
         result,
         Optional.ofNullable(item.get("failureReason")).map(AttributeValue::s));
+  }
+
+  /**
+   * The index hash key of a waiting image: {@code "uploaded#" + (CRC-32 of the id's UTF-8 bytes mod
+   * AWAITING_SHARDS)}. Stable across processes and versions, so a record keeps its shard.
+   */
+  public static String awaitingShard(String id) {
+    CRC32 crc = new CRC32();
+    crc.update(id.getBytes(StandardCharsets.UTF_8));
+    return ImageState.UPLOADED.wireName() + "#" + (crc.getValue() % AWAITING_SHARDS);
+  }
+
+  /** Every value the index's hash key may hold: the shards, then the legacy unsharded value. */
+  public static List<String> awaitingKeys() {
+    return Stream.concat(
+        IntStream.range(0, AWAITING_SHARDS).mapToObj(shard -> ImageState.UPLOADED.wireName() + "#" + shard),
+        Stream.of(AWAITING_LEGACY)).toList();
   }
 
   static AttributeValue s(String value) {

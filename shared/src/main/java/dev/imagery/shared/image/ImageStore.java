@@ -5,10 +5,10 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +20,7 @@ import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * Image records in DynamoDB. Every write is conditional: a create only where no item exists, every transition
@@ -111,33 +112,82 @@ public final class ImageStore {
   public record Awaiting(String imageId, String uploadId, Instant since) {
   }
 
-  /** Images in {@code uploaded} since before {@code cutoff}, oldest first, at most {@code limit}. */
-  public Future<List<Awaiting>> awaitingSince(Instant cutoff, int limit) {
-    return awaitingPage(cutoff, limit, null, new ArrayList<>());
+  /** One page of one index key's waiting images, oldest first, and where the next page starts (if any). */
+  public record AwaitingPage(List<Awaiting> items, Optional<Map<String, AttributeValue>> next) {
   }
 
-  private Future<List<Awaiting>> awaitingPage(Instant cutoff, int limit, Map<String, AttributeValue> startKey,
-                                              List<Awaiting> found) {
+  /**
+   * One page (at most {@code limit}) of the images under index key {@code awaitingKey} (one of
+   * {@link ImageRecord#awaitingKeys()}) waiting since before {@code cutoff}, oldest first, starting after
+   * {@code startKey} ({@code null}: from the oldest).
+   */
+  public Future<AwaitingPage> awaitingPage(String awaitingKey, Instant cutoff, int limit,
+                                           Map<String, AttributeValue> startKey) {
     return SdkFutures.call(vertx, () -> dynamoDb.query(QueryRequest.builder()
             .tableName(table)
             .indexName(ImageRecord.AWAITING_INDEX)
-            .keyConditionExpression("#awaiting = :uploaded AND #since < :cutoff")
+            .keyConditionExpression("#awaiting = :key AND #since < :cutoff")
             .expressionAttributeNames(Map.of("#awaiting", ImageRecord.AWAITING, "#since", ImageRecord.AWAITING_SINCE))
             .expressionAttributeValues(Map.of(
-                ":uploaded", AttributeValue.fromS(ImageState.UPLOADED.wireName()),
+                ":key", AttributeValue.fromS(awaitingKey),
                 ":cutoff", ImageRecord.n(cutoff.toEpochMilli())))
-            .limit(Math.min(limit - found.size(), 100))
+            .scanIndexForward(true)
+            .limit(limit)
             .exclusiveStartKey(startKey)
             .build()))
-        .compose(page -> {
-          page.items().forEach(item -> found.add(new Awaiting(item.get("id").s(), item.get("uploadId").s(),
-              Instant.ofEpochMilli(Long.parseLong(item.get(ImageRecord.AWAITING_SINCE).n())))));
-          boolean more = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty();
-          return more && found.size() < limit
-              ? awaitingPage(cutoff, limit, page.lastEvaluatedKey(), found)
-              : Future.succeededFuture(found);
+        .map(page -> new AwaitingPage(
+            page.items().stream().map(item -> new Awaiting(item.get("id").s(), item.get("uploadId").s(),
+                Instant.ofEpochMilli(Long.parseLong(item.get(ImageRecord.AWAITING_SINCE).n())))).toList(),
+            page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty()
+                ? Optional.of(page.lastEvaluatedKey())
+                : Optional.empty()));
+  }
+
+  /**
+   * Claims the requeue of {@code waiting} for the due point {@code due}: true for exactly one caller per image,
+   * upload and due point, however many reconcilers race. The {@code UpdateItem} succeeds only while the image is
+   * still {@code uploaded} with this upload and its last claimed due point is older than {@code due}. It sets
+   * {@link ImageRecord#REQUEUED_AT} and a claim token, and leaves {@code version} and everything else alone, so a
+   * worker's commit (conditional on {@code version}) never fails because of it.
+   *
+   * <p>An SDK retry of a claim whose first attempt had applied fails its condition; the token in the returned item
+   * says it was ours, so the claim still counts once.
+   */
+  public Future<Boolean> claimRequeue(Awaiting waiting, Instant due) {
+    String token = UUID.randomUUID().toString();
+    return SdkFutures.call(vertx, () -> dynamoDb.updateItem(UpdateItemRequest.builder()
+            .tableName(table)
+            .key(Map.of("id", AttributeValue.fromS(waiting.imageId())))
+            .updateExpression("SET #requeuedAt = :due, #claim = :token")
+            .conditionExpression(REQUEUE_CONDITION)
+            .expressionAttributeNames(Map.of("#state", "state", "#uploadId", "uploadId",
+                "#requeuedAt", ImageRecord.REQUEUED_AT, "#claim", REQUEUE_CLAIM))
+            .expressionAttributeValues(Map.of(
+                ":uploaded", AttributeValue.fromS(ImageState.UPLOADED.wireName()),
+                ":upload", AttributeValue.fromS(waiting.uploadId()),
+                ":due", ImageRecord.n(due.toEpochMilli()),
+                ":token", AttributeValue.fromS(token)))
+            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+            .build()))
+        .map(done -> true)
+        .recover(err -> {
+          if (err instanceof ConditionalCheckFailedException failed) {
+            boolean ours = failed.hasItem() && failed.item().containsKey(REQUEUE_CLAIM)
+                && token.equals(failed.item().get(REQUEUE_CLAIM).s());
+            LOG.debug("image={} upload={} requeue for due point {} {}", waiting.imageId(), waiting.uploadId(),
+                due, ours ? "claimed by our own earlier attempt" : "already claimed, or no longer waiting");
+            return Future.succeededFuture(ours);
+          }
+          return Future.failedFuture(err);
         });
   }
+
+  /** The condition of a requeue claim (see {@link #claimRequeue}); the names and values it uses are fixed there. */
+  static final String REQUEUE_CONDITION = "#state = :uploaded AND #uploadId = :upload"
+      + " AND (attribute_not_exists(#requeuedAt) OR #requeuedAt < :due)";
+
+  /** A random token per claim, next to {@link ImageRecord#REQUEUED_AT}: tells our own retried claim from another's. */
+  static final String REQUEUE_CLAIM = "requeueClaim";
 
   /** Checks that the table answers, for readiness. */
   public Future<Void> ping() {

@@ -49,4 +49,43 @@ class ImageRecordTest {
 
     assertThat(ImageRecord.fromItem(failed.toItem()).failureReason()).contains("image is corrupt");
   }
+
+  @Test
+  void aWaitingImageIsIndexedUnderItsShardAndOthersAreNotIndexed() {
+    String id = "0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22";
+    ImageRecord uploaded = new ImageRecord(id, ImageState.UPLOADED, 1, T0, T0.plusSeconds(1),
+        Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1234, "ab12", T0.plusSeconds(1))),
+        Optional.empty(), Optional.empty());
+
+    assertThat(uploaded.toItem().get(ImageRecord.AWAITING).s()).isEqualTo(ImageRecord.awaitingShard(id))
+        .matches("uploaded#[0-7]");
+    assertThat(uploaded.toItem().get(ImageRecord.AWAITING_SINCE).n()).isEqualTo(
+        Long.toString(T0.plusSeconds(1).toEpochMilli()));
+    assertThat(ImageRecord.created(id, T0).toItem()).doesNotContainKeys(ImageRecord.AWAITING, ImageRecord.AWAITING_SINCE);
+  }
+
+  @Test
+  void theShardIsStableAndSpreadsIdsOverAllShards() {
+    // The CRC-32 of the id's UTF-8 bytes, mod 8: fixed values, so a record keeps its shard across versions.
+    assertThat(ImageRecord.awaitingShard("0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22"))
+        .isEqualTo(ImageRecord.awaitingShard("0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22"));
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update("abc".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThat(crc.getValue()).isEqualTo(0x352441C2L); // the CRC-32 check value of "abc"
+    assertThat(ImageRecord.awaitingShard("abc")).isEqualTo("uploaded#" + (0x352441C2L % 8));
+
+    java.util.Map<String, Integer> counts = new java.util.TreeMap<>();
+    for (int i = 0; i < 8000; i++) {
+      counts.merge(ImageRecord.awaitingShard(java.util.UUID.nameUUIDFromBytes(new byte[] {(byte) i, (byte) (i >> 8)})
+          .toString()), 1, Integer::sum);
+    }
+    assertThat(counts).hasSize(ImageRecord.AWAITING_SHARDS);
+    assertThat(counts.values()).allSatisfy(n -> assertThat(n).isBetween(850, 1150));
+  }
+
+  @Test
+  void readersQueryEveryShardAndTheLegacyUnshardedValue() {
+    assertThat(ImageRecord.awaitingKeys()).containsExactly("uploaded#0", "uploaded#1", "uploaded#2", "uploaded#3",
+        "uploaded#4", "uploaded#5", "uploaded#6", "uploaded#7", "uploaded");
+  }
 }

@@ -1,0 +1,103 @@
+package dev.imagery.local.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
+import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.image.ObjectKeys;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+
+/**
+ * The reconciler's claim of a requeue, against DynamoDB Local: one winner per image, upload and due point; a newer
+ * due point can be claimed, an older or the same cannot; it never touches {@code version}, so the worker's commit
+ * still applies; and it fails once the image has left {@code uploaded} or moved to another upload.
+ */
+class RequeueClaimTest {
+
+  private final TestStack stack = TestStack.get();
+  private final ImageStore store = new ImageStore(stack.imagery.vertx(), stack.imagery.aws().dynamoDb(),
+      stack.imagery.config().resources().table(), Clock.systemUTC());
+
+  @Test
+  void aDuePointIsClaimedOnceAndOnlyWhileTheImageWaitsForThatUpload() throws Exception {
+    ImageRecord waiting = waitingOutsideTheIndex();
+    String uploadId = waiting.uploadId().orElseThrow();
+    ImageStore.Awaiting job = new ImageStore.Awaiting(waiting.id(), uploadId, waiting.updatedAt());
+    Instant due = waiting.updatedAt().plusSeconds(300);
+
+    assertThat(claim(job, due)).as("first claim of a due point").isTrue();
+    assertThat(claim(job, due)).as("the same due point again (another reconciler)").isFalse();
+    assertThat(claim(job, due.minusSeconds(1))).as("an older due point").isFalse();
+    assertThat(claim(new ImageStore.Awaiting(waiting.id(), UUID.randomUUID().toString(), waiting.updatedAt()),
+        due.plusSeconds(300))).as("another upload's job").isFalse();
+    assertThat(claim(job, due.plusSeconds(300))).as("the next due point").isTrue();
+
+    Map<String, AttributeValue> item = item(waiting.id());
+    assertThat(item.get(ImageRecord.REQUEUED_AT).n()).isEqualTo(Long.toString(due.plusSeconds(300).toEpochMilli()));
+    assertThat(ImageRecord.fromItem(item)).as("the claims changed nothing of the record, version included")
+        .isEqualTo(waiting);
+
+    ImageStore.Committed done = store.markProcessed(waiting, new ImageRecord.Result(
+            ObjectKeys.raw(waiting.id(), uploadId) + ".jpg", "image/jpeg", "thumb", 1, 1, Instant.now()))
+        .await(30, TimeUnit.SECONDS);
+    assertThat(done.written()).as("the worker's commit, conditional on version, applies after claims").isTrue();
+    assertThat(item(waiting.id())).as("the transition's PutItem drops the claim")
+        .doesNotContainKey(ImageRecord.REQUEUED_AT);
+    assertThat(claim(job, due.plusSeconds(900))).as("a processed image").isFalse();
+  }
+
+  @Test
+  void ofManyRacingClaimsOfOneDuePointExactlyOneWins() throws Exception {
+    ImageRecord waiting = waitingOutsideTheIndex();
+    ImageStore.Awaiting job = new ImageStore.Awaiting(waiting.id(), waiting.uploadId().orElseThrow(),
+        waiting.updatedAt());
+    Instant due = waiting.updatedAt().plusSeconds(300);
+
+    var racing = java.util.stream.IntStream.range(0, 12).mapToObj(i -> store.claimRequeue(job, due)).toList();
+    io.vertx.core.Future.all(racing).await(30, TimeUnit.SECONDS);
+
+    assertThat(racing.stream().filter(claim -> claim.result()).count()).isEqualTo(1);
+  }
+
+  private boolean claim(ImageStore.Awaiting job, Instant due) throws Exception {
+    return store.claimRequeue(job, due).await(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * A record in {@code uploaded}, written without its index keys, so that the test stack's own reconciler never
+   * claims or requeues it while the test does.
+   */
+  private ImageRecord waitingOutsideTheIndex() {
+    String id = UUID.randomUUID().toString();
+    String uploadId = UUID.randomUUID().toString();
+    Instant now = Instant.now();
+    ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, now, now,
+        Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), "image/jpeg", 10, "x", now)),
+        Optional.empty(), Optional.empty());
+    Map<String, AttributeValue> item = new HashMap<>(record.toItem());
+    item.remove(ImageRecord.AWAITING);
+    item.remove(ImageRecord.AWAITING_SINCE);
+    stack.imagery.aws().dynamoDb().putItem(PutItemRequest.builder()
+        .tableName(stack.imagery.config().resources().table()).item(item).build()).join();
+    return record;
+  }
+
+  private Map<String, AttributeValue> item(String id) {
+    return stack.imagery.aws().dynamoDb().getItem(GetItemRequest.builder()
+        .tableName(stack.imagery.config().resources().table())
+        .key(Map.of("id", AttributeValue.fromS(id)))
+        .consistentRead(true)
+        .build()).join().item();
+  }
+}
