@@ -17,7 +17,8 @@ import javax.imageio.ImageReader;
  *       hence the stream check);</li>
  *   <li><b>between stages</b>: decode, sepia, encode and thumbnail each start only if no abort came;</li>
  *   <li><b>not within</b> the sepia filter, the encoders or the thumbnailer: they run to the end of their stage
- *       (bounded by the pixel limit: about a second for 50 MP, ~3 s for a 50 MP PNG) and the next stage
+ *       (bounded by the pixel limit; measured at 48 MP on one core: filter 0.3-0.5 s, encode 0.3-1.5 s,
+ *       thumbnail 1.0-1.4 s) and the next stage
  *       boundary stops the call.</li>
  * </ul>
  * Either way the call ends with {@link PipelineAbortedException} (or, if the abort came during the last stage,
