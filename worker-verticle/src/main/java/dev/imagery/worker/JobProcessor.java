@@ -142,7 +142,8 @@ final class JobProcessor {
 
   /**
    * Fetch, process, store, commit. Once the deadline has passed, no step starts: the image is marked failed if its
-   * own processing overran, and otherwise the deadline has handed the job back already.
+   * own processing overran; otherwise the job goes back to the queue (the deadline handed it back already, or, if
+   * the decoder was reading the upload, this fails and {@link #handle} hands it back).
    */
   private Future<Void> work(JobMessage job, ImageRecord record, Message message, Attempt attempt, long started) {
     return process(record, attempt)
@@ -221,15 +222,12 @@ final class JobProcessor {
           }
           attempt.raw = raw;
           attempt.stage = Stage.PROCESSING;
-          return pool.executeBlocking(() -> runPipeline(record, raw, attempt.abort), false);
+          return pool.executeBlocking(() -> runPipeline(record, raw, attempt.abort), false)
+              // Whatever the pipeline's outcome, what follows (storing, committing processed or failed) waits on AWS.
+              .andThen(done -> attempt.stage = Stage.STORING);
         })
-        .compose(image -> {
-          if (attempt.expired()) {
-            return Future.failedFuture(DeadlinePassed.INSTANCE);
-          }
-          attempt.stage = Stage.STORING;
-          return storeResult(record, upload, image);
-        })
+        .compose(image -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
+            : storeResult(record, upload, image))
         .compose(result -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
             : Future.succeededFuture(result));
   }
@@ -338,7 +336,7 @@ final class JobProcessor {
   private enum Stage {
     FETCHING("S3 (the upload)"),
     PROCESSING("the image"),
-    STORING("S3 or DynamoDB (storing and committing the result)");
+    STORING("S3 or DynamoDB (storing the result, committing processed or failed)");
 
     final String waitingOn;
 
