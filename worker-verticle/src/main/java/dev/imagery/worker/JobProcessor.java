@@ -10,12 +10,14 @@ import dev.imagery.shared.image.ObjectKeys;
 import dev.imagery.shared.image.TransitionConflictException;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
+import dev.imagery.worker.image.AbortHandle;
 import dev.imagery.worker.image.ImagePipeline;
 import dev.imagery.worker.image.ImageRejectedException;
 import dev.imagery.worker.image.PipelineOptions;
 import dev.imagery.worker.image.ProcessedImage;
 import dev.imagery.worker.image.RejectReason;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import java.io.InputStream;
@@ -115,7 +117,36 @@ final class JobProcessor {
     VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
         config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
     heartbeats.put(message.messageId(), heartbeat);
-    return process(record)
+    Attempt attempt = new Attempt();
+    // The job's slot is freed when this completes: by the work itself, or by the deadline when the work is only
+    // waiting on AWS (an SDK call may take minutes to time out; nothing of ours is held meanwhile).
+    Promise<Void> finished = Promise.promise();
+    long deadline = vertx.setTimer(config.worker().jobTimeout().toMillis(),
+        t -> deadlinePassed(attempt, job, message, heartbeat, finished));
+    work(job, record, message, attempt, started).onComplete(done -> {
+      if (done.succeeded()) {
+        finished.tryComplete();
+      } else if (!finished.tryFail(done.cause())) {
+        LOG.debug("image={} message={} ended after its deadline had handed it back: {}", job.imageId(),
+            message.messageId(), SdkFutures.unwrap(done.cause()).toString());
+      }
+    });
+    return finished.future()
+        .eventually(() -> {
+          vertx.cancelTimer(deadline);
+          heartbeat.stop();
+          heartbeats.remove(message.messageId());
+          return Future.succeededFuture();
+        });
+  }
+
+  /**
+   * Fetch, process, store, commit. Once the deadline has passed, no step starts: the image is marked failed if its
+   * own processing overran; otherwise the job goes back to the queue (the deadline handed it back already, or, if
+   * the decoder was reading the upload, this fails and {@link #handle} hands it back).
+   */
+  private Future<Void> work(JobMessage job, ImageRecord record, Message message, Attempt attempt, long started) {
+    return process(record, attempt)
         .compose(result -> store.markProcessed(record, result)
             .map(committed -> {
               LOG.info("image={} message={} receive={} upload={} processed in {} ms", job.imageId(),
@@ -126,18 +157,56 @@ final class JobProcessor {
             .recover(err -> err instanceof TransitionConflictException conflict
                 ? superseded(record, result, conflict)
                 : Future.failedFuture(err)))
-        .recover(err -> err instanceof ImageRejectedException rejected
-            ? fail(record, message, rejected.getMessage())
-            : Future.failedFuture(err))
-        .compose(done -> queue.delete(message))
-        .eventually(() -> {
-          heartbeat.stop();
-          heartbeats.remove(message.messageId());
-          return Future.succeededFuture();
-        });
+        .recover(err -> {
+          if (attempt.imageAtFault()) {
+            return fail(record, message, "the image took longer than " + config.worker().jobTimeout().toSeconds()
+                + " s to process");
+          }
+          return err instanceof ImageRejectedException rejected && !attempt.expired()
+              ? fail(record, message, rejected.getMessage())
+              : Future.failedFuture(err);
+        })
+        .compose(done -> queue.delete(message));
   }
 
-  private Future<ImageRecord.Result> process(ImageRecord record) {
+  /**
+   * The job's deadline ({@code IMAGERY_JOB_TIMEOUT_SECONDS}): the heartbeat stops, and whose fault the overrun is
+   * decides the rest. The image's own processing (decode, filter, encode) overran: abort it; the job fails the image
+   * once the pool thread has let go, so the slot is never booked twice (the decoder stops at its next read; the
+   * filter, the encoders and the thumbnailer cannot be stopped within their stage and finish it first). We were
+   * waiting on S3 or DynamoDB: not the image's fault, the job goes back to the queue after a short backoff.
+   */
+  private void deadlinePassed(Attempt attempt, JobMessage job, Message message, VisibilityHeartbeat heartbeat,
+                              Promise<Void> finished) {
+    heartbeat.stop();
+    if (handedBack.contains(message.messageId())) {
+      return; // shutting down: the message is no longer ours
+    }
+    long limit = config.worker().jobTimeout().toSeconds();
+    int receive = JobQueue.receiveCount(message);
+    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource()) {
+      attempt.overrun = Overrun.IMAGE;
+      LOG.warn("image={} message={} receive={} still processing at its deadline of {} s: aborting it, the image"
+          + " will be marked failed", job.imageId(), message.messageId(), receive, limit);
+      attempt.abort.abort();
+      return;
+    }
+    attempt.overrun = Overrun.BACKEND;
+    if (attempt.stage == Stage.PROCESSING) {
+      // The decoder is blocked reading the upload from S3: abort the download, which ends the read with an
+      // IOException; the job's failure path then hands the message back, once the pool thread is free.
+      LOG.warn("image={} message={} receive={} still reading the upload from S3 at its deadline of {} s: aborting"
+          + " the download, the job goes back to the queue", job.imageId(), message.messageId(), receive, limit);
+      attempt.abort.abort();
+      abortQuietly(attempt.raw, job, message);
+      return;
+    }
+    LOG.warn("image={} message={} receive={} still waiting on {} at its deadline of {} s: the job goes back to the"
+        + " queue", job.imageId(), message.messageId(), receive, attempt.stage.waitingOn, limit);
+    release(message, job.imageId()).onComplete(done -> finished.tryComplete());
+  }
+
+  private Future<ImageRecord.Result> process(ImageRecord record, Attempt attempt) {
     ImageRecord.Upload upload = record.upload().orElseThrow();
     return SdkFutures.call(vertx, () -> s3.getObject(
             GetObjectRequest.builder().bucket(config.resources().bucket()).key(upload.rawKey()).build(),
@@ -146,19 +215,50 @@ final class JobProcessor {
             ? Future.failedFuture(new ImageRejectedException(
                 RejectReason.CORRUPT, "the uploaded file is missing from storage"))
             : Future.failedFuture(err))
-        .compose(raw -> pool.executeBlocking(() -> runPipeline(raw), false))
-        .compose(image -> storeResult(record, upload, image));
+        .compose(raw -> {
+          if (attempt.expired()) {
+            abortQuietly(raw, null, null);
+            return Future.failedFuture(DeadlinePassed.INSTANCE);
+          }
+          attempt.raw = raw;
+          attempt.stage = Stage.PROCESSING;
+          return pool.executeBlocking(() -> runPipeline(record, raw, attempt.abort), false)
+              // Whatever the pipeline's outcome, what follows (storing, committing processed or failed) waits on AWS.
+              .andThen(done -> attempt.stage = Stage.STORING);
+        })
+        .compose(image -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
+            : storeResult(record, upload, image))
+        .compose(result -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
+            : Future.succeededFuture(result));
   }
 
   /** On the worker pool: decoding, the filter and encoding block and burn CPU. */
-  private ProcessedImage runPipeline(ResponseInputStream<GetObjectResponse> raw) throws Exception {
+  private ProcessedImage runPipeline(ImageRecord record, ResponseInputStream<GetObjectResponse> raw,
+                                     AbortHandle abort) throws Exception {
     long delay = config.worker().faultProcessingDelay().toMillis();
     if (delay > 0) {
       // Test-only fault injection (IMAGERY_FAULT_PROCESSING_DELAY_MS): a slow image, on the worker pool.
       Thread.sleep(delay);
     }
     try (InputStream in = raw) {
-      return pipeline.process(in, options);
+      if (config.worker().faultDecodeHangImageId().filter(record.id()::equals).isPresent()) {
+        // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
+        abort.hangUntilAborted();
+      }
+      return pipeline.process(in, options, abort);
+    }
+  }
+
+  /** Ends the download (and a read blocked on it) without draining it; never throws. */
+  private static void abortQuietly(ResponseInputStream<GetObjectResponse> raw, JobMessage job, Message message) {
+    if (raw == null) {
+      return;
+    }
+    try {
+      raw.abort();
+    } catch (RuntimeException e) {
+      LOG.warn("image={} message={} could not abort the download: {}", job == null ? "-" : job.imageId(),
+          message == null ? "-" : message.messageId(), e.toString());
     }
   }
 
@@ -230,6 +330,48 @@ final class JobProcessor {
               err.toString());
           return Future.succeededFuture();
         });
+  }
+
+  /** Where a job is: what it waits on when its deadline passes decides whose fault the overrun is. */
+  private enum Stage {
+    FETCHING("S3 (the upload)"),
+    PROCESSING("the image"),
+    STORING("S3 or DynamoDB (storing the result, committing processed or failed)");
+
+    final String waitingOn;
+
+    Stage(String waitingOn) {
+      this.waitingOn = waitingOn;
+    }
+  }
+
+  private enum Overrun { IMAGE, BACKEND }
+
+  /** One attempt at a job against its deadline. Confined to the verticle's context, except {@link #abort}. */
+  private static final class Attempt {
+    final AbortHandle abort = new AbortHandle();
+    Stage stage = Stage.FETCHING;
+    /** Null until the deadline passes. */
+    Overrun overrun;
+    ResponseInputStream<GetObjectResponse> raw;
+
+    boolean expired() {
+      return overrun != null;
+    }
+
+    boolean imageAtFault() {
+      return overrun == Overrun.IMAGE;
+    }
+  }
+
+  /** A step not started because the deadline had passed; the deadline has decided the job's fate already. */
+  private static final class DeadlinePassed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    static final DeadlinePassed INSTANCE = new DeadlinePassed();
+
+    private DeadlinePassed() {
+      super("the job's deadline passed", null, false, false);
+    }
   }
 
   private static String abbreviate(String body) {

@@ -58,7 +58,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       Duration reconcileInterval,
       Duration faultProcessingDelay,
       long maxDecodedBytes,
-      int maxJpegScans) {
+      int maxJpegScans,
+      Duration jobTimeout,
+      Optional<String> faultDecodeHangImageId) {
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
@@ -141,7 +143,11 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // Memory one image may take to decode and process (the worker's DecodeLimits explains the default).
         env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024, 64L * 1024 * 1024 * 1024),
         // Scans of a progressive JPEG: each one is another pass of libjpeg over the whole image.
-        env.integer("IMAGERY_MAX_JPEG_SCANS", 100, 1, 100_000));
+        env.integer("IMAGERY_MAX_JPEG_SCANS", 100, 1, 100_000),
+        // One job's bound (README: under the liveness stall bound, over any real image by far).
+        Duration.ofSeconds(env.integer("IMAGERY_JOB_TIMEOUT_SECONDS", 120, 1, 3600)),
+        // Fault injection for tests (a decode that hangs until the deadline aborts it): never set in production.
+        env.optional("IMAGERY_FAULT_DECODE_HANG_IMAGE_ID"));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));

@@ -41,6 +41,21 @@ class ImageryConfigTest {
   }
 
   @Test
+  void theJobDeadlineHasADefaultAndBoundsAndTheHangKnobIsOff() {
+    ImageryConfig.Worker defaults = ImageryConfig.fromEnv(Map.of()).worker();
+    assertThat(defaults.jobTimeout()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(defaults.faultDecodeHangImageId()).isEmpty();
+
+    ImageryConfig.Worker set = ImageryConfig.fromEnv(Map.of("IMAGERY_JOB_TIMEOUT_SECONDS", "4",
+        "IMAGERY_FAULT_DECODE_HANG_IMAGE_ID", "some-id")).worker();
+    assertThat(set.jobTimeout()).isEqualTo(Duration.ofSeconds(4));
+    assertThat(set.faultDecodeHangImageId()).contains("some-id");
+
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_JOB_TIMEOUT_SECONDS", "0")))
+        .hasMessageContaining("IMAGERY_JOB_TIMEOUT_SECONDS");
+  }
+
+  @Test
   void decodeCostLimitsHaveDefaultsAndBounds() {
     ImageryConfig.Worker defaults = ImageryConfig.fromEnv(Map.of()).worker();
     assertThat(defaults.maxDecodedBytes()).isEqualTo(512L * 1024 * 1024);

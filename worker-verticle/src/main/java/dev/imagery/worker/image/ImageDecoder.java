@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
@@ -91,20 +92,67 @@ public final class ImageDecoder {
      * @throws IOException            {@code in} itself failed: transient, worth a retry
      */
     public DecodedImage decode(InputStream in, DecodeLimits limits) throws ImageRejectedException, IOException {
-        SourceTrackingInputStream source = new SourceTrackingInputStream(in);
+        return decode(in, limits, new AbortHandle());
+    }
+
+    /**
+     * {@link #decode(InputStream, DecodeLimits)} that another thread can stop through {@code abort}.
+     *
+     * @throws PipelineAbortedException {@code abort} was aborted before the decode ended; whatever the decoder
+     *                                  made of its cut-off input (an exception, a partial image) is dropped
+     */
+    public DecodedImage decode(InputStream in, DecodeLimits limits, AbortHandle abort)
+            throws ImageRejectedException, IOException {
+        abort.check("decoding");
+        SourceTrackingInputStream source = new SourceTrackingInputStream(in, abort);
         PngChunkValidator png = new PngChunkValidator(source);
         // Built by hand rather than with ImageIO.createImageInputStream, which caches to temp files unless the
         // global ImageIO.setUseCache(false) is set; closing it does not close the caller's stream.
-        ImageInputStream iis = new MemoryCacheImageInputStream(png);
+        ImageInputStream iis = new AbortableImageInputStream(png, abort);
         try {
-            return decode(iis, source, png, limits);
+            return decode(iis, source, png, limits, abort);
+        } catch (ImageRejectedException | IOException | RuntimeException e) {
+            // An abort makes the decoder fail however it fails on cut-off input: that is not the image's verdict.
+            if (abort.aborted() && !(e instanceof PipelineAbortedException)) {
+                throw new PipelineAbortedException("decoding", e);
+            }
+            throw e;
         } finally {
             iis.close();
         }
     }
 
+    /** Fails every read once the handle is aborted: the one abort every reader notices, from any thread. */
+    private static final class AbortableImageInputStream extends MemoryCacheImageInputStream {
+
+        private final AbortHandle abort;
+
+        AbortableImageInputStream(InputStream in, AbortHandle abort) {
+            super(in);
+            this.abort = abort;
+        }
+
+        @Override
+        public int read() throws IOException {
+            checkAbort();
+            return super.read();
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            checkAbort();
+            return super.read(b, off, len);
+        }
+
+        private void checkAbort() throws IOException {
+            if (abort.aborted()) {
+                throw new IIOException("decoding aborted");
+            }
+        }
+    }
+
     private DecodedImage decode(ImageInputStream iis, SourceTrackingInputStream source, PngChunkValidator png,
-            DecodeLimits limits) throws ImageRejectedException, IOException {
+            DecodeLimits limits, AbortHandle abort) throws ImageRejectedException, IOException {
         long maxPixels = limits.maxPixels();
         byte[] head = readHead(iis);
         if (head.length == 0) {
@@ -153,6 +201,8 @@ public final class ImageDecoder {
             checkDecodedBytes(header, limits.maxDecodedBytes());
 
             BufferedImage decoded;
+            // Only now: readers clear an abort request when read() starts. Before, the stream check stops us.
+            abort.attach(reader);
             try {
                 decoded = reader.read(0);
             } catch (IOException | RuntimeException e) {
@@ -161,6 +211,8 @@ public final class ImageDecoder {
                 throw reject(source, png, RejectReason.CORRUPT,
                         "the " + format + " data is corrupt: " + detail(e), e);
             }
+            // An aborted reader returns what it had decoded so far, without an error.
+            abort.check("decoding");
             png.finish(); // check the chunks the reader left unread, up to IEND
             if (png.problem() != null) {
                 throw reject(source, png, RejectReason.CORRUPT, "the png data is corrupt", null);
@@ -186,6 +238,7 @@ public final class ImageDecoder {
             BufferedImage upright = ExifOrientation.apply(bgr, orientation);
             return new DecodedImage(upright, format, upright.getWidth(), upright.getHeight());
         } finally {
+            abort.detach();
             reader.dispose();
         }
     }

@@ -22,18 +22,32 @@ public final class ImagePipeline {
      * @throws IOException            reading {@code raw} failed: transient, retry
      */
     public ProcessedImage process(InputStream raw, PipelineOptions opts) throws ImageRejectedException, IOException {
+        return process(raw, opts, new AbortHandle());
+    }
+
+    /**
+     * {@link #process(InputStream, PipelineOptions)} that another thread can stop through {@code abort}: the
+     * decode at its next read, the other stages at the next stage boundary (see {@link AbortHandle}).
+     *
+     * @throws PipelineAbortedException {@code abort} was aborted
+     */
+    public ProcessedImage process(InputStream raw, PipelineOptions opts, AbortHandle abort)
+            throws ImageRejectedException, IOException {
         long t0 = System.nanoTime();
-        DecodedImage decoded = decoder.decode(raw, opts.decodeLimits());
+        DecodedImage decoded = decoder.decode(raw, opts.decodeLimits(), abort);
         BufferedImage image = decoded.image();
         long t1 = System.nanoTime();
 
+        abort.check("the sepia filter");
         SepiaFilter.applyInPlace(image);
         long t2 = System.nanoTime();
 
+        abort.check("encoding");
         OutputFormat format = OutputFormat.choose(opts.outputPolicy(), decoded.format());
         byte[] result = encoder.encode(image, format, opts.jpegQuality());
         long t3 = System.nanoTime();
 
+        abort.check("the thumbnail");
         BufferedImage thumb = thumbnailer.thumbnail(image, opts.thumbnailSize());
         byte[] thumbnail = encoder.encode(thumb, OutputFormat.JPEG, opts.jpegQuality());
         long t4 = System.nanoTime();

@@ -12,9 +12,16 @@ import java.io.InputStream;
 final class SourceTrackingInputStream extends FilterInputStream {
 
     private IOException failure;
+    private final AbortHandle abort;
 
     SourceTrackingInputStream(InputStream in) {
+        this(in, new AbortHandle());
+    }
+
+    /** {@code abort} learns when a read is in progress: a deadline then is the source's fault, not the image's. */
+    SourceTrackingInputStream(InputStream in, AbortHandle abort) {
         super(in);
+        this.abort = abort;
     }
 
     /** The first IOException thrown by the underlying stream, or null. */
@@ -24,28 +31,37 @@ final class SourceTrackingInputStream extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
+        abort.sourceReadStarted();
         try {
             return super.read();
         } catch (IOException e) {
             throw record(e);
+        } finally {
+            abort.sourceReadEnded();
         }
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
+        abort.sourceReadStarted();
         try {
             return super.read(b, off, len);
         } catch (IOException e) {
             throw record(e);
+        } finally {
+            abort.sourceReadEnded();
         }
     }
 
     @Override
     public long skip(long n) throws IOException {
+        abort.sourceReadStarted();
         try {
             return super.skip(n);
         } catch (IOException e) {
             throw record(e);
+        } finally {
+            abort.sourceReadEnded();
         }
     }
 
