@@ -30,28 +30,9 @@ template="$(cd "$(dirname "${1:-$here/ecs/imagery.yaml}")" && pwd)/$(basename "$
 cache="${DEPLOY_VALIDATE_CACHE:-$repo/target/deploy-validate}"
 started=$(date +%s)
 
-command -v node >/dev/null 2>&1 || { echo "deploy: node is not installed (apt-get install nodejs npm)" >&2; exit 1; }
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 18 ]; then
-  echo "deploy: node >= 18 needed, found $(node --version)" >&2
-  exit 1
-fi
-
-# Install (npm ci from the committed lockfile) when missing or when the pinned versions changed.
-stamp="$cache/.installed"
-want="$(cat "$here/validate-deps/package.json" "$here/validate-deps/package-lock.json" | cksum)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -d "$cache/node_modules" ]; then
-  mkdir -p "$cache"
-  cp "$here/validate-deps/package.json" "$here/validate-deps/package-lock.json" "$here/validate-deps/.npmrc" "$cache/"
-  echo "deploy: installing the validators into $cache (once)" >&2
-  if ! (cd "$cache" && npm ci --legacy-peer-deps --no-audit --no-fund --ignore-scripts --loglevel=error \
-      >"$cache/npm.log" 2>&1); then
-    cat "$cache/npm.log" >&2
-    echo "deploy: npm ci failed" >&2
-    exit 1
-  fi
-  echo "$want" >"$stamp"
-fi
+# node >= 18 and the pinned npm packages (tools/pinned-npm.sh).
+. "$repo/tools/pinned-npm.sh"
+pinned_npm_install deploy "$here/validate-deps" "$cache" --legacy-peer-deps
 
 case "$(uname -m)" in
   x86_64) guard="$cache/node_modules/@cdklabs/cdk-validator-cfnguard/bin/ubuntu/x86_64/cfn-guard" ;;

@@ -27,27 +27,9 @@ if ! command -v "$kubectl" >/dev/null 2>&1; then
   exit 1
 fi
 kubectl="$(command -v "$kubectl")"
-command -v node >/dev/null 2>&1 || { echo "k8s: node is not installed (apt-get install nodejs npm)" >&2; exit 1; }
-node_major="$(node -p 'process.versions.node.split(".")[0]')"
-if [ "$node_major" -lt 18 ]; then
-  echo "k8s: node >= 18 needed, found $(node --version)" >&2
-  exit 1
-fi
-
-# Install (npm ci from the committed lockfile) when missing or when the pinned versions changed.
-stamp="$cache/.installed"
-want="$(cat "$here/validate-deps/package.json" "$here/validate-deps/package-lock.json" | cksum)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -d "$cache/node_modules" ]; then
-  mkdir -p "$cache"
-  cp "$here/validate-deps/package.json" "$here/validate-deps/package-lock.json" "$cache/"
-  echo "k8s: installing the validators into $cache (once)" >&2
-  if ! (cd "$cache" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >"$cache/npm.log" 2>&1); then
-    cat "$cache/npm.log" >&2
-    echo "k8s: npm ci failed" >&2
-    exit 1
-  fi
-  echo "$want" >"$stamp"
-fi
+# node >= 18 and the pinned npm packages (tools/pinned-npm.sh).
+. "$repo/tools/pinned-npm.sh"
+pinned_npm_install k8s "$here/validate-deps" "$cache"
 
 # YAML style and syntax of the sources (optional tool: a second opinion on indentation and duplicate keys).
 if command -v yamllint >/dev/null 2>&1; then
