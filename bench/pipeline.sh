@@ -6,7 +6,7 @@
 #
 # Env: BENCH_CPU (default 1): the core both processes are pinned to (taskset); BENCH_SKIP_BUILD=1: use the
 # classes already compiled; SHARP_PNG_LEVEL (default 6, sharp's default): sharp's zlib level for PNG output;
-# BENCH_JAVA_OPTS: extra JVM flags (e.g. -Dimagery.turbojpeg=false).
+# BENCH_JAVA_OPTS: extra JVM flags; IMAGERY_JPEG_CODEC=imageio: the ImageIO path even where TurboJPEG is installed.
 #
 # Photos (real, from Debian packages, installed with apt-get when missing; see docs/benchmarks.md):
 #   13.4 MP /usr/share/backgrounds/Dragonfly_by_Bolly.jpg      (lomiri-wallpapers; progressive, 4:2:2, q85)
@@ -77,6 +77,8 @@ ask() { # ask SIDE FILE POLICY -> the reply line
   case "$reply" in ok*) echo "$reply" ;; *) echo "$1 failed on $2: $reply" >&2; exit 1 ;; esac
 }
 
+echo codec >&3; read -r reply <&4
+echo "Imagery's JPEG codec: ${reply#ok }"
 echo "one core (taskset -c $CPU), $WARMUP warm-up + $RUNS measured runs per photo and side, alternated;" \
   "$(java -version 2>&1 | head -1), node $(node --version), sharp $(node -p "require('$ROOT/target/bench-sharp/node_modules/sharp/package.json').version")," \
   "load $(cut -d' ' -f1-3 /proc/loadavg)"

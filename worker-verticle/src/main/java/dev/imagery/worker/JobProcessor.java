@@ -12,6 +12,7 @@ import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import dev.imagery.worker.image.AbortHandle;
 import dev.imagery.worker.image.ImagePipeline;
+import dev.imagery.worker.image.JpegCodec;
 import dev.imagery.worker.image.ImageRejectedException;
 import dev.imagery.worker.image.PipelineOptions;
 import dev.imagery.worker.image.ProcessedImage;
@@ -58,7 +59,7 @@ final class JobProcessor {
   private final ImageryConfig config;
   private final Clock clock;
   private final PipelineOptions options;
-  private final ImagePipeline pipeline = new ImagePipeline();
+  private final ImagePipeline pipeline;
   /** Heartbeats of the jobs running now, by message id; confined to the verticle's context. */
   private final Map<String, VisibilityHeartbeat> heartbeats = new HashMap<>();
   /** Messages handed back at shutdown: whatever their job does next must not hide them again. */
@@ -76,6 +77,9 @@ final class JobProcessor {
     ImageryConfig.Worker worker = config.worker();
     this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
         worker.jpegQuality(), worker.thumbnailSize(), worker.maxDecodedBytes(), worker.maxJpegScans());
+    JpegCodec codec = JpegCodec.valueOf(worker.jpegCodec().name());
+    this.pipeline = new ImagePipeline(codec);
+    LOG.info("JPEG codec: {}", codec.describe());
   }
 
   /** Handles one message; never fails, whatever happened is logged and left to the queue. */

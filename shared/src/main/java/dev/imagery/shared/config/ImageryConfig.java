@@ -60,7 +60,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       long maxDecodedBytes,
       int maxJpegScans,
       Duration jobTimeout,
-      Optional<String> faultDecodeHangImageId) {
+      Optional<String> faultDecodeHangImageId,
+      JpegCodecChoice jpegCodec) {
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
@@ -77,6 +78,14 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
    * an admin token). Bound on the same address as the API.
    */
   public record Management(String host, int port) {
+  }
+
+  /** Which library decodes and encodes JPEGs. */
+  public enum JpegCodecChoice {
+    /** TurboJPEG when Debian's libturbojpeg-java is installed, else ImageIO. */
+    AUTO,
+    /** ImageIO always. */
+    IMAGEIO
   }
 
   /** Which format the sepia result is written in. */
@@ -147,7 +156,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // One job's bound (README: under the liveness stall bound, over any real image by far).
         Duration.ofSeconds(env.integer("IMAGERY_JOB_TIMEOUT_SECONDS", 120, 1, 3600)),
         // Fault injection for tests (a decode that hangs until the deadline aborts it): never set in production.
-        env.optional("IMAGERY_FAULT_DECODE_HANG_IMAGE_ID"));
+        env.optional("IMAGERY_FAULT_DECODE_HANG_IMAGE_ID"),
+        // TurboJPEG where Debian's libturbojpeg-java is installed (the container images), else ImageIO.
+        env.choice("IMAGERY_JPEG_CODEC", JpegCodecChoice.class, JpegCodecChoice.AUTO));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));

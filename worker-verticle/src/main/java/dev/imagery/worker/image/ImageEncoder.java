@@ -1,10 +1,12 @@
 package dev.imagery.worker.image;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
+import java.util.Optional;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -15,11 +17,24 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 /**
  * Encodes a TYPE_3BYTE_BGR image to bytes in memory (never temp files). No metadata is written: the image was
  * built fresh by the pipeline, so nothing from the upload (EXIF, GPS, ICC, comments) can ride along.
+ * JPEG goes through TurboJPEG when {@link JpegCodec#AUTO} finds it ({@link TurboJpeg}: 4:2:0, the accurate DCT,
+ * libjpeg's quality scale, a bare JFIF header, as the JDK's writer does, ~3x faster), else through ImageIO.
  * Stateless and thread-safe.
  */
 public final class ImageEncoder {
 
     public static final float DEFAULT_JPEG_QUALITY = 0.85f;
+
+    private final Optional<TurboJpeg> turbo;
+
+    /** With {@link JpegCodec#AUTO}. */
+    public ImageEncoder() {
+        this(JpegCodec.AUTO);
+    }
+
+    public ImageEncoder(JpegCodec codec) {
+        this.turbo = codec.turboJpeg();
+    }
 
     /**
      * @param jpegQuality 0..1, used for JPEG only
@@ -28,6 +43,16 @@ public final class ImageEncoder {
     public byte[] encode(BufferedImage img, OutputFormat fmt, float jpegQuality) {
         if (!(jpegQuality >= 0f && jpegQuality <= 1f)) {
             throw new IllegalArgumentException("jpegQuality must be within 0..1: " + jpegQuality);
+        }
+        if (fmt == OutputFormat.JPEG && turbo.isPresent() && BgrImages.isPlainBgr(img)) {
+            byte[] bgr = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+            try {
+                // libjpeg's scale, as the JDK's writer maps its 0..1 quality (0.85 -> 85); at least 1.
+                int quality = Math.max(1, Math.round(jpegQuality * 100));
+                return turbo.get().encodeBgr(bgr, img.getWidth(), img.getHeight(), quality);
+            } catch (IOException e) {
+                throw new UncheckedIOException("encoding JPEG with TurboJPEG failed", e);
+            }
         }
         // Pre-size for a typical photo JPEG (~1 byte per 8 pixels) to avoid most array growth.
         ByteArrayOutputStream out = new ByteArrayOutputStream(

@@ -12,9 +12,19 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ImagePipeline {
 
-    private final ImageDecoder decoder = new ImageDecoder();
-    private final ImageEncoder encoder = new ImageEncoder();
+    private final ImageDecoder decoder;
+    private final ImageEncoder encoder;
     private final Thumbnailer thumbnailer = new Thumbnailer();
+
+    /** With {@link JpegCodec#AUTO}: TurboJPEG where Debian's libturbojpeg-java is installed. */
+    public ImagePipeline() {
+        this(JpegCodec.AUTO);
+    }
+
+    public ImagePipeline(JpegCodec codec) {
+        this.decoder = new ImageDecoder(codec);
+        this.encoder = new ImageEncoder(codec);
+    }
 
     /**
      * @param raw the upload; read as far as needed, not closed

@@ -2,6 +2,7 @@ package dev.imagery.worker.bench;
 
 import dev.imagery.worker.image.ImageEncoder;
 import dev.imagery.worker.image.ImagePipeline;
+import dev.imagery.worker.image.JpegCodec;
 import dev.imagery.worker.image.OutputFormat;
 import dev.imagery.worker.image.PipelineOptions;
 import dev.imagery.worker.image.ProcessedImage;
@@ -25,6 +26,7 @@ import javax.imageio.ImageIO;
  *
  * <pre>
  *   run FILE POLICY   -> ok WALL_US CPU_US DECODE_MS FILTER_MS ENCODE_MS THUMB_MS RESULT_BYTES THUMB_BYTES
+ *   codec             -> ok DESCRIPTION (IMAGERY_JPEG_CODEC, as the worker reads it: auto or imageio)
  *   quit
  * </pre>
  * CPU is the whole process's (every JVM thread, so GC and JIT count), over the one call. Also:
@@ -43,7 +45,10 @@ public final class PipelineBench {
         }
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        ImagePipeline pipeline = new ImagePipeline();
+        // The worker's own knob, so that the script can run either path.
+        JpegCodec codec = JpegCodec.valueOf(System.getenv().getOrDefault("IMAGERY_JPEG_CODEC", "auto")
+                .toUpperCase(java.util.Locale.ROOT));
+        ImagePipeline pipeline = new ImagePipeline(codec);
         Map<String, byte[]> files = new HashMap<>();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -52,6 +57,10 @@ public final class PipelineBench {
             String[] cmd = line.trim().split("\\s+");
             if (cmd[0].equals("quit")) {
                 break;
+            }
+            if (cmd[0].equals("codec")) {
+                out.println("ok " + codec.describe());
+                continue;
             }
             if (!cmd[0].equals("run") || cmd.length != 3) {
                 out.println("error unknown command: " + line);

@@ -139,7 +139,8 @@ class ImageDecoderTest {
         ImageRejectedException e = reject("pillow/truncated_jpeg.jpg", LIMIT);
 
         assertThat(e.reason()).isEqualTo(RejectReason.CORRUPT);
-        assertThat(e.getMessage()).contains("Missing EOI");
+        // The JDK's reader's words, or libjpeg's own through TurboJPEG.
+        assertThat(e.getMessage()).containsAnyOf("Missing EOI", "Premature end of JPEG file");
     }
 
     @Test

@@ -14,11 +14,14 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** The JPEG reader we pick (TwelveMonkeys), CMYK/YCCK, which warnings reject, and our own SOF check. */
+/**
+ * The JPEG reader we pick (TwelveMonkeys), CMYK/YCCK, which warnings reject, and our own SOF check: the ImageIO
+ * path, which TurboJPEG's replaces for most JPEGs where it is installed (TurboJpegTest compares the two).
+ */
 class JpegReaderTest {
 
     private static final long LIMIT = 50_000_000L;
-    private final ImageDecoder decoder = new ImageDecoder();
+    private final ImageDecoder decoder = new ImageDecoder(JpegCodec.IMAGEIO);
 
     // --- which reader ---
 
