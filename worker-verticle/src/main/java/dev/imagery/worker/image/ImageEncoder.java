@@ -19,7 +19,8 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * built fresh by the pipeline, so nothing from the upload (EXIF, GPS, ICC, comments) can ride along.
  * JPEG goes through TurboJPEG when {@link JpegCodec#AUTO} finds it ({@link TurboJpeg}: 4:2:0, the accurate DCT,
  * libjpeg's quality scale, a bare JFIF header, as the JDK's writer does, ~3x faster), else through ImageIO.
- * Stateless and thread-safe.
+ * PNG is written by {@link PngWriter} (Up filter, zlib level 1: smaller than zlib 6 unfiltered, 2x faster than
+ * the JDK's writer). Stateless and thread-safe.
  */
 public final class ImageEncoder {
 
@@ -54,13 +55,15 @@ public final class ImageEncoder {
                 throw new UncheckedIOException("encoding JPEG with TurboJPEG failed", e);
             }
         }
-        // Pre-size for a typical photo JPEG (~1 byte per 8 pixels) to avoid most array growth.
-        ByteArrayOutputStream out = new ByteArrayOutputStream(
-                (int) Math.min(Integer.MAX_VALUE - 8, Math.max(8192L, (long) img.getWidth() * img.getHeight() / 8)));
+        // Pre-size for a typical photo (JPEG ~1 byte per 8 pixels, PNG ~1 per pixel) to avoid most array growth.
+        long pixels = (long) img.getWidth() * img.getHeight();
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8,
+                Math.max(8192L, fmt == OutputFormat.PNG ? pixels : pixels / 8)));
         try {
             switch (fmt) {
                 case JPEG -> writeJpeg(img, jpegQuality, out);
-                case PNG -> writePng(img, out);
+                case PNG -> PngWriter.write(img.getType() == BufferedImage.TYPE_3BYTE_BGR ? img : BgrImages.toBgr(img),
+                        out);
                 default -> throw new IllegalArgumentException("unknown format " + fmt);
             }
         } catch (IOException e) {
@@ -79,17 +82,6 @@ public final class ImageEncoder {
             writer.setOutput(ios);
             // Null metadata: the writer emits only a default JFIF header.
             writer.write(null, new IIOImage(img, null, null), param);
-        } finally {
-            writer.dispose();
-        }
-    }
-
-    /** The ImageIO PNG writer with its default settings; not ImageIO.write, which may cache to a temp file. */
-    private static void writePng(BufferedImage img, ByteArrayOutputStream out) throws IOException {
-        ImageWriter writer = firstWriter("png");
-        try (ImageOutputStream ios = new MemoryCacheImageOutputStream(out)) {
-            writer.setOutput(ios);
-            writer.write(null, new IIOImage(img, null, null), writer.getDefaultWriteParam());
         } finally {
             writer.dispose();
         }
