@@ -191,7 +191,7 @@ else
   log "base $BASE_IMAGE: debootstrap bookworm from $mirror, then the updates from $security"
   rootfs=$CI_DIR/rootfs
   rm -rf "$rootfs"
-  debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$rootfs" "$mirror" \
+  debootstrap --variant=minbase --include=openjdk-17-jre-headless,libturbojpeg-java bookworm "$rootfs" "$mirror" \
     >"$CI_DIR/debootstrap.log" 2>&1 || { tail -n 30 "$CI_DIR/debootstrap.log" >&2; die "debootstrap"; }
   # debootstrap takes bookworm as released: add bookworm-updates and bookworm-security and upgrade (the JRE,
   # for one, gets its security releases there). The JRE's postinst needs /proc.
