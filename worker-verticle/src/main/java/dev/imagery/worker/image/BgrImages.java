@@ -2,52 +2,18 @@ package dev.imagery.worker.image;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
-import java.awt.Transparency;
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
-import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.DataBufferByte;
 import java.awt.image.Raster;
-import java.awt.image.WritableRaster;
 
 /** Conversion to the one pixel layout the pipeline works in. */
 final class BgrImages {
 
     private BgrImages() {
-    }
-
-    /**
-     * A TYPE_3BYTE_BGR image over {@code bgr} itself (packed B, G, R, stride 3 * width, from offset 0): no copy.
-     */
-    static BufferedImage wrap(byte[] bgr, int width, int height) {
-        WritableRaster raster = Raster.createInterleavedRaster(new DataBufferByte(bgr, bgr.length), width, height,
-                3 * width, 3, new int[] {2, 1, 0}, null);
-        ColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false,
-                Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
-        BufferedImage img = new BufferedImage(cm, raster, false, null);
-        if (img.getType() != BufferedImage.TYPE_3BYTE_BGR) { // Java2D recognises the layout; a guard, not a branch
-            throw new IllegalStateException("not recognised as TYPE_3BYTE_BGR: " + img.getType());
-        }
-        return img;
-    }
-
-    /**
-     * Whether {@code img} is TYPE_3BYTE_BGR laid out from offset 0 with stride 3 * width, as {@link #wrap} and
-     * {@code new BufferedImage(w, h, TYPE_3BYTE_BGR)} make it: its byte array is the image, nothing more.
-     */
-    static boolean isPlainBgr(BufferedImage img) {
-        if (img.getType() != BufferedImage.TYPE_3BYTE_BGR
-                || !(img.getRaster().getSampleModel() instanceof ComponentSampleModel sm)) {
-            return false;
-        }
-        Raster raster = img.getRaster();
-        return sm.getPixelStride() == 3 && sm.getScanlineStride() == 3 * img.getWidth()
-                && raster.getDataBuffer().getOffset() == 0 && raster.getMinX() == 0 && raster.getMinY() == 0
-                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
-                && ((DataBufferByte) raster.getDataBuffer()).getData().length == 3 * img.getWidth() * img.getHeight();
     }
 
     /**

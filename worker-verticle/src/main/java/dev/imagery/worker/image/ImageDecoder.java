@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
@@ -23,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes the first frame of an untrusted upload into TYPE_3BYTE_BGR, or says why it never can be.
+ * Decodes the first frame of an untrusted upload into either {@link PixelLayout} (TYPE_3BYTE_BGR or its R, G, B
+ * twin), or says why it never can be.
  *
  * <p>Defences, in order: the format is chosen from the bytes (never from a name or Content-Type) and limited to
  * {@link #SUPPORTED_FORMATS}; the dimensions are read from the header and checked against the pixel limit before
@@ -234,7 +236,8 @@ public final class ImageDecoder {
             // Only now: readers clear an abort request when read() starts. Before, the stream check stops us.
             abort.attach(reader);
             try {
-                decoded = turboInput != null ? turboDecode(turbo.get(), turboInput, width, height) : reader.read(0);
+                decoded = turboInput != null ? turboDecode(turbo.get(), turboInput, width, height)
+                        : reader.read(0, readParam(reader, format, header, width, height));
             } catch (IOException | RuntimeException e) {
                 // Hostile input makes decoders throw all sorts (IIOException, EOFException, IndexOutOfBounds...).
                 // Errors (OutOfMemoryError) are not caught: the dimension check keeps allocations bounded.
@@ -264,8 +267,8 @@ public final class ImageDecoder {
                         "CMYK/YCCK " + format.toUpperCase(Locale.ROOT)
                                 + " images are not supported by this installation; please save the image as RGB");
             }
-            BufferedImage bgr = decoded.getType() == BufferedImage.TYPE_3BYTE_BGR ? decoded : toBgr(decoded);
-            BufferedImage upright = ExifOrientation.apply(bgr, orientation);
+            BufferedImage packed = PixelLayout.of(decoded) != null ? decoded : toBgr(decoded);
+            BufferedImage upright = ExifOrientation.apply(packed, orientation);
             return new DecodedImage(upright, format, upright.getWidth(), upright.getHeight());
         } finally {
             abort.detach();
@@ -290,7 +293,21 @@ public final class ImageDecoder {
     private static BufferedImage turboDecode(TurboJpeg turbo, byte[] jpeg, int width, int height)
             throws IOException {
         byte[] bgr = turbo.decodeBgr(jpeg, width, height);
-        return BgrImages.wrap(bgr, width, height);
+        return PixelLayout.BGR.wrap(bgr, width, height);
+    }
+
+    /**
+     * For a JPEG or PNG the reader would decode into TYPE_3BYTE_BGR, a destination in R, G, B order instead: the
+     * order libjpeg and PNG produce, which the readers then copy row by row instead of sample by sample
+     * ({@link PixelLayout}). Identical pixels; the header's estimate holds (the same 3 bytes per pixel).
+     */
+    private static ImageReadParam readParam(ImageReader reader, String format, ImageHeader header, int width,
+            int height) {
+        ImageReadParam param = reader.getDefaultReadParam();
+        if (header.rasterIsBgr() && (format.equals("jpeg") || format.equals("png"))) {
+            param.setDestination(PixelLayout.RGB.create(width, height));
+        }
+        return param;
     }
 
     /**

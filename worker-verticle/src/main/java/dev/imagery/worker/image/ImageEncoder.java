@@ -1,7 +1,6 @@
 package dev.imagery.worker.image;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,7 +14,8 @@ import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * Encodes a TYPE_3BYTE_BGR image to bytes in memory (never temp files). No metadata is written: the image was
+ * Encodes an image of either {@link PixelLayout} to bytes in memory (never temp files); other types are
+ * converted to TYPE_3BYTE_BGR first. No metadata is written: the image was
  * built fresh by the pipeline, so nothing from the upload (EXIF, GPS, ICC, comments) can ride along.
  * JPEG goes through TurboJPEG when {@link JpegCodec#AUTO} finds it ({@link TurboJpeg}: 4:2:0, the accurate DCT,
  * libjpeg's quality scale, a bare JFIF header, as the JDK's writer does, ~3x faster), else through ImageIO.
@@ -45,12 +45,12 @@ public final class ImageEncoder {
         if (!(jpegQuality >= 0f && jpegQuality <= 1f)) {
             throw new IllegalArgumentException("jpegQuality must be within 0..1: " + jpegQuality);
         }
-        if (fmt == OutputFormat.JPEG && turbo.isPresent() && BgrImages.isPlainBgr(img)) {
-            byte[] bgr = ((DataBufferByte) img.getRaster().getDataBuffer()).getData();
+        if (fmt == OutputFormat.JPEG && turbo.isPresent() && PixelLayout.isPlain(img)) {
             try {
                 // libjpeg's scale, as the JDK's writer maps its 0..1 quality (0.85 -> 85); at least 1.
                 int quality = Math.max(1, Math.round(jpegQuality * 100));
-                return turbo.get().encodeBgr(bgr, img.getWidth(), img.getHeight(), quality);
+                return turbo.get().encode(PixelLayout.data(img), PixelLayout.of(img), img.getWidth(),
+                        img.getHeight(), quality);
             } catch (IOException e) {
                 throw new UncheckedIOException("encoding JPEG with TurboJPEG failed", e);
             }
@@ -62,8 +62,7 @@ public final class ImageEncoder {
         try {
             switch (fmt) {
                 case JPEG -> writeJpeg(img, jpegQuality, out);
-                case PNG -> PngWriter.write(img.getType() == BufferedImage.TYPE_3BYTE_BGR ? img : BgrImages.toBgr(img),
-                        out);
+                case PNG -> PngWriter.write(PixelLayout.of(img) != null ? img : BgrImages.toBgr(img), out);
                 default -> throw new IllegalArgumentException("unknown format " + fmt);
             }
         } catch (IOException e) {

@@ -10,7 +10,8 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * Writes a TYPE_3BYTE_BGR image as an 8-bit RGB PNG: IHDR, IDAT, IEND and nothing else (no metadata).
+ * Writes an image of either {@link PixelLayout} as an 8-bit RGB PNG: IHDR, IDAT, IEND and nothing else (no
+ * metadata).
  *
  * <p><b>Why not the JDK's writer.</b> It reads the raster as ints, tries all five row filters on every row to
  * keep the best, and deflates at level 4: 795 ms and 15.1 MB for a 13.4 MP sepia photo (one core). A photo
@@ -32,8 +33,10 @@ final class PngWriter {
     }
 
     static void write(BufferedImage img, ByteArrayOutputStream out) {
-        if (img.getType() != BufferedImage.TYPE_3BYTE_BGR) {
-            throw new IllegalArgumentException("PNG writing needs TYPE_3BYTE_BGR, got type " + img.getType());
+        PixelLayout layout = PixelLayout.of(img);
+        if (layout == null) {
+            throw new IllegalArgumentException("PNG writing needs TYPE_3BYTE_BGR (or its RGB twin), got type "
+                    + img.getType());
         }
         int w = img.getWidth();
         int h = img.getHeight();
@@ -41,11 +44,9 @@ final class PngWriter {
         ComponentSampleModel sm = (ComponentSampleModel) raster.getSampleModel();
         byte[] data = ((DataBufferByte) raster.getDataBuffer()).getData();
         int stride = sm.getScanlineStride();
-        int ps = sm.getPixelStride();
-        int[] bands = sm.getBandOffsets(); // R, G, B
         int base = raster.getDataBuffer().getOffset()
                 + (raster.getMinY() - raster.getSampleModelTranslateY()) * stride
-                + (raster.getMinX() - raster.getSampleModelTranslateX()) * ps;
+                + (raster.getMinX() - raster.getSampleModelTranslateX()) * 3;
 
         out.writeBytes(SIGNATURE);
         byte[] ihdr = new byte[13];
@@ -66,13 +67,14 @@ final class PngWriter {
         try {
             for (int y = 0; y < h; y++) {
                 int p = base + y * stride;
-                int r = bands[0];
-                int g = bands[1];
-                int b = bands[2];
-                for (int i = 0; i < n; i += 3, p += ps) {
-                    current[i] = data[p + r];
-                    current[i + 1] = data[p + g];
-                    current[i + 2] = data[p + b];
+                if (layout == PixelLayout.RGB) {
+                    System.arraycopy(data, p, current, 0, n); // PNG's own order
+                } else {
+                    for (int i = 0; i < n; i += 3, p += 3) {
+                        current[i] = data[p + 2];
+                        current[i + 1] = data[p + 1];
+                        current[i + 2] = data[p];
+                    }
                 }
                 for (int i = 0; i < n; i++) {
                     filtered[i + 1] = (byte) (current[i] - previous[i]);

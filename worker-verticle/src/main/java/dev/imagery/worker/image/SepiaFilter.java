@@ -6,7 +6,8 @@ import java.awt.image.DataBufferByte;
 import java.awt.image.WritableRaster;
 
 /**
- * The classic sepia matrix of the original Imagery (Jimp), applied in place to a TYPE_3BYTE_BGR image.
+ * The classic sepia matrix of the original Imagery (Jimp), applied in place to an image of either
+ * {@link PixelLayout} (B, G, R or R, G, B bytes).
  *
  * <pre>
  * r' = .393r + .769g + .189b
@@ -86,11 +87,13 @@ public final class SepiaFilter {
     /**
      * Replaces every pixel of {@code img} with its sepia value.
      *
-     * @throws IllegalArgumentException if the image is not TYPE_3BYTE_BGR
+     * @throws IllegalArgumentException if the image is not TYPE_3BYTE_BGR or its R, G, B twin ({@link PixelLayout})
      */
     public static void applyInPlace(BufferedImage img) {
-        if (img.getType() != BufferedImage.TYPE_3BYTE_BGR) {
-            throw new IllegalArgumentException("sepia needs TYPE_3BYTE_BGR, got type " + img.getType());
+        PixelLayout layout = PixelLayout.of(img);
+        if (layout == null) {
+            throw new IllegalArgumentException("sepia needs TYPE_3BYTE_BGR (or its RGB twin), got type "
+                    + img.getType());
         }
         WritableRaster raster = img.getRaster();
         // Read the layout from the sample model rather than assuming offset 0 and stride 3*width,
@@ -100,27 +103,31 @@ public final class SepiaFilter {
         byte[] data = buffer.getData();
         int pixelStride = sm.getPixelStride();
         int scanlineStride = sm.getScanlineStride();
-        int[] bandOffsets = sm.getBandOffsets(); // bands are R, G, B; for 3BYTE_BGR the offsets are {2, 1, 0}
         int width = raster.getWidth();
         int height = raster.getHeight();
         int x0 = raster.getMinX() - raster.getSampleModelTranslateX();
         int y0 = raster.getMinY() - raster.getSampleModelTranslateY();
         int base = buffer.getOffset() + y0 * scanlineStride + x0 * pixelStride;
-        boolean packedBgr = pixelStride == 3 && bandOffsets[0] == 2 && bandOffsets[1] == 1 && bandOffsets[2] == 0;
-        if (packedBgr && scanlineStride == 3 * width) {
-            applyBgr(data, base, base + 3 * width * height); // rows are contiguous: one run
+        boolean bgr = layout == PixelLayout.BGR;
+        if (scanlineStride == 3 * width) {
+            // Rows are contiguous: one run.
+            applyPacked(data, base, base + 3 * width * height, bgr);
             return;
         }
         for (int y = 0; y < height; y++) {
             int row = base + y * scanlineStride;
-            if (packedBgr) {
-                applyBgr(data, row, row + 3 * width);
-            } else {
-                apply(data, row, width, pixelStride, bandOffsets[0], bandOffsets[1], bandOffsets[2]);
-            }
+            applyPacked(data, row, row + 3 * width, bgr);
         }
         // Writing through getData() marks the buffer untrackable, which only disables Java2D's
         // cached (managed) copy of this image; we encode it next anyway.
+    }
+
+    private static void applyPacked(byte[] data, int from, int to, boolean bgr) {
+        if (bgr) {
+            applyBgr(data, from, to);
+        } else {
+            applyRgb(data, from, to);
+        }
     }
 
     /** Packed B, G, R bytes from {@code from} to {@code to}; two pixels per iteration measured fastest. */
@@ -147,14 +154,27 @@ public final class SepiaFilter {
         }
     }
 
-    /** Any other component layout of one row of {@code width} pixels. */
-    private static void apply(byte[] data, int row, int width, int pixelStride, int rOff, int gOff, int bOff) {
-        int end = row + width * pixelStride;
-        for (int p = row; p < end; p += pixelStride) {
-            long s = BY_RED[data[p + rOff] & 0xFF] + BY_GREEN[data[p + gOff] & 0xFF] + BY_BLUE[data[p + bOff] & 0xFF];
-            data[p + rOff] = (byte) red(s);
-            data[p + gOff] = (byte) green(s);
-            data[p + bOff] = (byte) blue(s);
+    /** {@link #applyBgr} for packed R, G, B bytes. */
+    private static void applyRgb(byte[] data, int from, int to) {
+        long[] byRed = BY_RED;
+        long[] byGreen = BY_GREEN;
+        long[] byBlue = BY_BLUE;
+        int p = from;
+        for (; p + 6 <= to; p += 6) {
+            long s = byRed[data[p] & 0xFF] + byGreen[data[p + 1] & 0xFF] + byBlue[data[p + 2] & 0xFF];
+            long t = byRed[data[p + 3] & 0xFF] + byGreen[data[p + 4] & 0xFF] + byBlue[data[p + 5] & 0xFF];
+            data[p] = (byte) red(s);
+            data[p + 1] = (byte) green(s);
+            data[p + 2] = (byte) blue(s);
+            data[p + 3] = (byte) red(t);
+            data[p + 4] = (byte) green(t);
+            data[p + 5] = (byte) blue(t);
+        }
+        if (p < to) {
+            long s = byRed[data[p] & 0xFF] + byGreen[data[p + 1] & 0xFF] + byBlue[data[p + 2] & 0xFF];
+            data[p] = (byte) red(s);
+            data[p + 1] = (byte) green(s);
+            data[p + 2] = (byte) blue(s);
         }
     }
 }

@@ -22,8 +22,9 @@ import java.nio.ByteOrder;
 public final class Thumbnailer {
 
     /**
-     * A TYPE_3BYTE_BGR image that fits within {@code maxSize} x {@code maxSize}. Never upscales: an image that
-     * already fits comes back as a copy. Each side is at least 1 pixel, so a 10000x1 strip stays visible.
+     * An image that fits within {@code maxSize} x {@code maxSize}, in {@code src}'s {@link PixelLayout} (BGR for
+     * any other source). Never upscales: an image that already fits comes back as a TYPE_3BYTE_BGR copy. Each
+     * side is at least 1 pixel, so a 10000x1 strip stays visible.
      */
     public BufferedImage thumbnail(BufferedImage src, int maxSize) {
         if (maxSize <= 0) {
@@ -37,23 +38,16 @@ public final class Thumbnailer {
         double scale = Math.min((double) maxSize / w, (double) maxSize / h);
         int tw = clamp((int) Math.round(w * scale), maxSize);
         int th = clamp((int) Math.round(h * scale), maxSize);
-        BufferedImage bgr = isPackedBgr(src) ? src : BgrImages.toBgr(src);
-        return areaAverage(bgr, tw, th);
+        BufferedImage packed = PixelLayout.of(src) != null ? src : BgrImages.toBgr(src);
+        return areaAverage(packed, tw, th);
     }
 
     private static int clamp(int side, int maxSize) {
         return Math.max(1, Math.min(maxSize, side));
     }
 
-    /** B, G, R bytes per pixel in one byte array, as TYPE_3BYTE_BGR lays them out (any scanline stride). */
-    private static boolean isPackedBgr(BufferedImage img) {
-        return img.getType() == BufferedImage.TYPE_3BYTE_BGR
-                && img.getRaster().getSampleModel() instanceof ComponentSampleModel sm
-                && sm.getPixelStride() == 3;
-    }
-
     /**
-     * {@code src} (packed BGR) reduced to {@code tw} x {@code th} by area averaging, {@code tw <= w}, {@code th <= h}.
+     * {@code src} (either {@link PixelLayout}) reduced to {@code tw} x {@code th} by area averaging, {@code tw <= w}, {@code th <= h}.
      *
      * <p>In units of 1/th of a source row, target row t spans [t*h, (t+1)*h) and source row y spans
      * [y*th, (y+1)*th): every overlap is an integer, and each target row gathers a weight of h. Columns likewise
@@ -74,9 +68,9 @@ public final class Thumbnailer {
                 + (raster.getMinX() - raster.getSampleModelTranslateX()) * 3;
         Columns columns = new Columns(w, tw);
 
-        BufferedImage out = new BufferedImage(tw, th, BufferedImage.TYPE_3BYTE_BGR);
-        byte[] dst = ((DataBufferByte) out.getRaster().getDataBuffer()).getData(); // fresh: offset 0, stride 3*tw
-        int n = 3 * w; // bytes of a row; the channels stay interleaved, in the source's B, G, R order
+        BufferedImage out = PixelLayout.of(src).create(tw, th); // the channels' order does not matter here
+        byte[] dst = PixelLayout.data(out); // fresh: offset 0, stride 3*tw
+        int n = 3 * w; // bytes of a row; the channels stay interleaved, in the source's order
         // A target row covers at most h/th + 1 full rows: more than a 16-bit lane holds only for extreme strips.
         FullRows full = new FullRows(n, h / th + 1 <= FullRows.MAX_ROWS);
         long[] sums = new long[n];

@@ -36,6 +36,7 @@ final class TurboJpeg {
     private static final String PACKAGE = "org.libjpegturbo.turbojpeg.";
 
     // TJ constants (stable since TurboJPEG 1.3; checked against the loaded class in load()).
+    static final int PF_RGB = 0;
     static final int PF_BGR = 1;
     static final int SAMP_420 = 2;
     static final int FLAG_ACCURATEDCT = 4096;
@@ -65,6 +66,7 @@ final class TurboJpeg {
     private TurboJpeg(ClassLoader loader) throws ReflectiveOperationException {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
         Class<?> tj = Class.forName(PACKAGE + "TJ", true, loader); // runs TJLoader: loads the native library
+        checkConstant(tj, "PF_RGB", PF_RGB);
         checkConstant(tj, "PF_BGR", PF_BGR);
         checkConstant(tj, "SAMP_420", SAMP_420);
         checkConstant(tj, "FLAG_ACCURATEDCT", FLAG_ACCURATEDCT);
@@ -126,13 +128,14 @@ final class TurboJpeg {
     }
 
     /**
-     * Encodes packed B, G, R bytes (stride 3 * width, from offset 0) as a baseline JPEG, 4:2:0, the accurate DCT:
-     * what the JDK's writer does, to within 0.004 levels on average once decoded.
+     * Encodes packed pixels of {@code layout} (stride 3 * width, from offset 0) as a baseline JPEG, 4:2:0, the
+     * accurate DCT: what the JDK's writer does, to within 0.004 levels on average once decoded.
      */
-    byte[] encodeBgr(byte[] pixels, int width, int height, int quality) throws java.io.IOException {
+    byte[] encode(byte[] pixels, PixelLayout layout, int width, int height, int quality) throws java.io.IOException {
         Object c = invoke(newCompressor);
         try {
-            invoke(setCompressSource, c, pixels, 0, 0, width, 3 * width, height, PF_BGR);
+            int format = layout == PixelLayout.BGR ? PF_BGR : PF_RGB;
+            invoke(setCompressSource, c, pixels, 0, 0, width, 3 * width, height, format);
             invoke(setSubsamp, c, SAMP_420);
             invoke(setQuality, c, quality);
             byte[] out = (byte[]) invoke(compress, c, FLAG_ACCURATEDCT);

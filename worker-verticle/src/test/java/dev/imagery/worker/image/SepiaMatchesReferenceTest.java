@@ -79,8 +79,9 @@ class SepiaMatchesReferenceTest {
         assertThat(data(img)).as(what).isEqualTo(data(expected));
     }
 
+    /** A copy in the same layout (the decoder gives R, G, B on the ImageIO path, B, G, R on TurboJPEG's). */
     private static BufferedImage copy(BufferedImage img) {
-        BufferedImage out = new BufferedImage(img.getWidth(), img.getHeight(), BufferedImage.TYPE_3BYTE_BGR);
+        BufferedImage out = PixelLayout.of(img).create(img.getWidth(), img.getHeight());
         System.arraycopy(data(img), 0, data(out), 0, data(img).length);
         return out;
     }
