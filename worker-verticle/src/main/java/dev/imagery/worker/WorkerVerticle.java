@@ -2,6 +2,7 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
@@ -37,6 +38,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final ImageryConfig config;
   private final AwsClients aws;
   private final Map<Future<Void>, Message> inFlight = new HashMap<>();
+  private final SoloGate soloGate = new SoloGate(inFlight::size);
   private Future<List<Message>> pendingReceive = Future.succeededFuture(List.of());
   private WorkerExecutor pool;
   private JobQueue queue;
@@ -64,12 +66,21 @@ public final class WorkerVerticle extends VerticleBase {
         .compose(listening -> JobQueue.resolve(vertx, aws.sqs(), config.resources().queue()))
         .onSuccess(resolved -> {
           queue = resolved;
-          processor = new JobProcessor(vertx, pool, store, queue, aws.s3(), config, Clock.systemUTC());
-          LOG.info("worker polling {} with {} slots", queue.url(), worker.concurrency());
+          AttemptLedger ledger = new AttemptLedger(vertx, aws.dynamoDb(), config.resources().table());
+          processor = new JobProcessor(vertx, pool, store, ledger, soloGate, queue, aws.s3(), config,
+              Clock.systemUTC());
+          LOG.info("worker polling {} with {} slots; an image fails after {} attempts that never reported back, or on"
+              + " the last of {} receives", queue.url(), worker.concurrency(), worker.maxAttempts(),
+              config.resources().maxReceiveCount());
+          if (worker.maxAttempts() >= config.resources().maxReceiveCount()) {
+            LOG.warn("IMAGERY_MAX_ATTEMPTS ({}) is not below IMAGERY_MAX_RECEIVE_COUNT ({}): a poison job reaches the"
+                + " dead-letter queue first and waits for the reconciler's requeue before it fails",
+                worker.maxAttempts(), config.resources().maxReceiveCount());
+          }
           poll();
           if (worker.reconcilerEnabled()) {
             reconciler = new Reconciler(vertx, store, queue, worker.reconcileAfter(), worker.reconcileInterval(),
-                Clock.systemUTC());
+                worker.maxRequeues(), Clock.systemUTC());
             reconciler.start();
           }
         });
@@ -115,12 +126,14 @@ public final class WorkerVerticle extends VerticleBase {
   private ManagementServer.Liveness liveness() {
     int slots = config.worker().concurrency();
     int free = slots - inFlight.size();
-    boolean stalled = !stopping && liveness.stalled(free);
+    // A job running alone holds the intake by design: like a full worker, that is not a stall.
+    boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() ? 0 : free);
     JsonObject details = new JsonObject()
         .put("status", stalled ? "STALLED" : stopping ? "DRAINING" : "UP")
         .put("jobsInFlight", inFlight.size())
         .put("slots", slots)
         .put("receiving", polling)
+        .put("jobsWaitingToRunAlone", soloGate.waiting())
         .put("msSincePollLoopActivity", liveness.sinceActivity().toMillis())
         .put("stallAfterMs", liveness.stallAfter().toMillis());
     return new ManagementServer.Liveness(!stalled, details);
@@ -134,7 +147,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private void poll() {
     int free = config.worker().concurrency() - inFlight.size();
-    if (stopping || polling || free <= 0) {
+    if (stopping || polling || free <= 0 || soloGate.holdsIntake()) {
       return;
     }
     polling = true;
@@ -175,6 +188,7 @@ public final class WorkerVerticle extends VerticleBase {
       job.onComplete(done -> {
         liveness.touched();
         inFlight.remove(job);
+        soloGate.jobEnded();
         poll();
       });
     }

@@ -43,7 +43,13 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
   }
 
   /** {@code adminToken}: the bearer token of the /admin routes, which are off without one. */
-  public record Api(String host, int port, long maxUploadBytes, Optional<String> adminToken) {
+  /**
+   * @param uploadMemoryBudgetBytes what all uploads of one API instance may hold in memory at once (each holds up to
+   *                                {@code AwsClients.UPLOAD_BUFFER_BYTES} of parts for S3, less when it is smaller)
+   * @param uploadBudgetWait        how long an upload waits for room in that budget before it gets 503
+   */
+  public record Api(String host, int port, long maxUploadBytes, Optional<String> adminToken,
+                    long uploadMemoryBudgetBytes, Duration uploadBudgetWait) {
   }
 
   public record Worker(
@@ -60,10 +66,26 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       long maxDecodedBytes,
       int maxJpegScans,
       Duration jobTimeout,
-      Optional<String> faultDecodeHangImageId) {
+      Optional<String> faultDecodeHangImageId,
+      int maxAttempts,
+      int maxRequeues,
+      Optional<String> faultTransientImageId) {
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
+    }
+
+    /**
+     * The longest an accepted image can wait in {@code uploaded}, whatever its jobs do to the workers, as long as one
+     * worker runs and DynamoDB answers: the reconciler gives up on it at the due point after its last requeue,
+     * {@code reconcileAfter x 2^maxRequeues} after the upload, and a pass meets that point within 1.5 intervals
+     * (README, "Every accepted image ends"). Empty with the reconciler off: then nothing bounds a lost job.
+     */
+    public Optional<Duration> waitBound() {
+      if (!reconcilerEnabled()) {
+        return Optional.empty();
+      }
+      return Optional.of(reconcileAfter.multipliedBy(1L << maxRequeues).plus(reconcileInterval.multipliedBy(3).dividedBy(2)));
     }
 
     /** Extend visibility well before it runs out: a third of the timeout leaves two chances to fail. */
@@ -127,7 +149,10 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.string("IMAGERY_HOST", "0.0.0.0"),
         env.integer("PORT", 8080, 0, 65535),
         env.longValue("IMAGERY_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, Long.MAX_VALUE),
-        env.optional("IMAGERY_ADMIN_TOKEN"));
+        env.optional("IMAGERY_ADMIN_TOKEN"),
+        // Five uploads' worth of S3 parts (3 x 5 MiB each): the target of 64 MiB over one upload's own use.
+        env.longValue("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", 80L * 1024 * 1024, 16L * 1024 * 1024, 1L << 40),
+        env.millis("IMAGERY_UPLOAD_BUDGET_WAIT_MS", Duration.ofSeconds(2)));
     Worker worker = new Worker(
         env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256),
         env.integer("IMAGERY_VISIBILITY_TIMEOUT_SECONDS", 60, 3, 43_200),
@@ -147,7 +172,13 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // One job's bound (README: under the liveness stall bound, over any real image by far).
         Duration.ofSeconds(env.integer("IMAGERY_JOB_TIMEOUT_SECONDS", 120, 1, 3600)),
         // Fault injection for tests (a decode that hangs until the deadline aborts it): never set in production.
-        env.optional("IMAGERY_FAULT_DECODE_HANG_IMAGE_ID"));
+        env.optional("IMAGERY_FAULT_DECODE_HANG_IMAGE_ID"),
+        // Attempts whose worker died (crashed, ran out of memory, was killed) before an image ends failed.
+        env.integer("IMAGERY_MAX_ATTEMPTS", 3, 1, 100),
+        // Requeues by the reconciler (at 1, 2, 4... x IMAGERY_RECONCILE_AFTER_SECONDS) before it gives up on an image.
+        env.integer("IMAGERY_MAX_REQUEUES", 3, 0, 20),
+        // Fault injection for tests (a job that fails transiently on every receive): never set in production.
+        env.optional("IMAGERY_FAULT_TRANSIENT_IMAGE_ID"));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
