@@ -13,6 +13,7 @@ import dev.imagery.shared.queue.JobQueue;
 import dev.imagery.worker.image.AbortHandle;
 import dev.imagery.worker.image.ImagePipeline;
 import dev.imagery.worker.image.ImageRejectedException;
+import dev.imagery.worker.image.MemoryBudget;
 import dev.imagery.worker.image.PipelineOptions;
 import dev.imagery.worker.image.ProcessedImage;
 import dev.imagery.worker.image.RejectReason;
@@ -58,15 +59,17 @@ final class JobProcessor {
   private final ImageryConfig config;
   private final Clock clock;
   private final PipelineOptions options;
-  private final ImagePipeline pipeline = new ImagePipeline();
+  /** One for the worker: its calls share the worker's memory budget. */
+  private final ImagePipeline pipeline;
   /** Heartbeats of the jobs running now, by message id; confined to the verticle's context. */
   private final Map<String, VisibilityHeartbeat> heartbeats = new HashMap<>();
   /** Messages handed back at shutdown: whatever their job does next must not hide them again. */
   private final Set<String> handedBack = new HashSet<>();
 
   JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, JobQueue queue, S3AsyncClient s3,
-               ImageryConfig config, Clock clock) {
+               ImageryConfig config, Clock clock, MemoryBudget memory) {
     this.vertx = vertx;
+    this.pipeline = new ImagePipeline(memory);
     this.pool = pool;
     this.store = store;
     this.queue = queue;
@@ -184,7 +187,7 @@ final class JobProcessor {
     }
     long limit = config.worker().jobTimeout().toSeconds();
     int receive = JobQueue.receiveCount(message);
-    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource()) {
+    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource() && !attempt.abort.waitedForMemory()) {
       attempt.overrun = Overrun.IMAGE;
       LOG.warn("image={} message={} receive={} still processing at its deadline of {} s: aborting it, the image"
           + " will be marked failed", job.imageId(), message.messageId(), receive, limit);
@@ -245,7 +248,7 @@ final class JobProcessor {
         // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
         abort.hangUntilAborted();
       }
-      return pipeline.process(in, options, abort);
+      return pipeline.process(in, options, abort, record.id());
     }
   }
 
