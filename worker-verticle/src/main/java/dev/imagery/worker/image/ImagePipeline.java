@@ -28,10 +28,6 @@ public final class ImagePipeline {
         this.memory = memory;
     }
 
-    public MemoryBudget memory() {
-        return memory;
-    }
-
     /**
      * @param raw the upload; read as far as needed, not closed
      * @throws ImageRejectedException the image can never be processed: fail the job with its message
