@@ -12,6 +12,7 @@ import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import dev.imagery.worker.image.ImagePipeline;
 import dev.imagery.worker.image.ImageRejectedException;
+import dev.imagery.worker.image.MemoryBudget;
 import dev.imagery.worker.image.PipelineOptions;
 import dev.imagery.worker.image.ProcessedImage;
 import io.vertx.core.Future;
@@ -58,7 +59,8 @@ final class JobProcessor {
   private final AttemptLimits limits;
   private final JobOutcomes outcomes;
   private final SoloGate soloGate;
-  private final ImagePipeline pipeline = new ImagePipeline();
+  /** One for the worker: its calls share the worker's memory budget. */
+  private final ImagePipeline pipeline;
   /** The jobs running now, by message id; confined to the verticle's context. */
   private final Map<String, Running> running = new HashMap<>();
   /** Messages handed back at shutdown: whatever their job does next must not hide them again. */
@@ -69,9 +71,10 @@ final class JobProcessor {
   }
 
   JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, AttemptLedger ledger, SoloGate soloGate,
-               JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock) {
+               JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory) {
     this.soloGate = soloGate;
     this.vertx = vertx;
+    this.pipeline = new ImagePipeline(memory);
     this.pool = pool;
     this.store = store;
     this.ledger = ledger;
@@ -239,7 +242,7 @@ final class JobProcessor {
     }
     long limit = config.worker().jobTimeout().toSeconds();
     int receive = JobQueue.receiveCount(message);
-    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource()) {
+    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource() && !attempt.abort.waitedForMemory()) {
       attempt.overrun = Overrun.IMAGE;
       LOG.warn("image={} message={} receive={} still processing at its deadline of {} s: aborting it, the image"
           + " will be marked failed", job.imageId(), message.messageId(), receive, limit);
@@ -248,10 +251,12 @@ final class JobProcessor {
     }
     attempt.overrun = Overrun.BACKEND;
     if (attempt.stage == Stage.PROCESSING) {
-      // The decoder is blocked reading the upload from S3: abort the download, which ends the read with an
-      // IOException; the job's failure path then hands the message back, once the pool thread is free.
-      LOG.warn("image={} message={} receive={} still reading the upload from S3 at its deadline of {} s: aborting"
-          + " the download, the job goes back to the queue", job.imageId(), message.messageId(), receive, limit);
+      // The decoder is blocked reading the upload from S3, or the job waited for other jobs' memory: abort the wait
+      // and the download, which ends the read with an IOException; the job's failure path then hands the message
+      // back, once the pool thread is free.
+      LOG.warn("image={} message={} receive={} still {} at its deadline of {} s: aborting it, the job goes back to"
+          + " the queue", job.imageId(), message.messageId(), receive, attempt.abort.waitedForMemory()
+          ? "processing after waiting for other jobs' memory" : "reading the upload from S3", limit);
       attempt.abort.abort();
       abortQuietly(attempt.raw, job, message);
       return;
@@ -299,7 +304,7 @@ final class JobProcessor {
         // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
         abort.hangUntilAborted();
       }
-      return pipeline.process(in, options, abort);
+      return pipeline.process(in, options, abort, record.id());
     }
   }
 

@@ -5,6 +5,7 @@ import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.queue.JobQueue;
+import dev.imagery.worker.image.MemoryBudget;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -46,6 +47,7 @@ public final class WorkerVerticle extends VerticleBase {
   private Reconciler reconciler;
   private PollLoopLiveness liveness;
   private ManagementServer management;
+  private MemoryBudget memory;
   private boolean polling;
   private boolean stopping;
   private int consecutiveFailures;
@@ -59,6 +61,8 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> start() {
     ImageryConfig.Worker worker = config.worker();
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
+    memory = new MemoryBudget(worker.memoryBudgetBytes());
+    logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
     ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
     management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness);
@@ -68,7 +72,7 @@ public final class WorkerVerticle extends VerticleBase {
           queue = resolved;
           AttemptLedger ledger = new AttemptLedger(vertx, aws.dynamoDb(), config.resources().table());
           processor = new JobProcessor(vertx, pool, store, ledger, soloGate, queue, aws.s3(), config,
-              Clock.systemUTC());
+              Clock.systemUTC(), memory);
           LOG.info("worker polling {} with {} slots; an image fails after {} attempts that never reported back, or on"
               + " the last of {} receives", queue.url(), worker.concurrency(), worker.maxAttempts(),
               config.resources().maxReceiveCount());
@@ -136,7 +140,37 @@ public final class WorkerVerticle extends VerticleBase {
         .put("jobsWaitingToRunAlone", soloGate.waiting())
         .put("msSincePollLoopActivity", liveness.sinceActivity().toMillis())
         .put("stallAfterMs", liveness.stallAfter().toMillis());
+    MemoryBudget.Snapshot budget = memory.snapshot();
+    details
+        .put("memoryBudgetBytes", budget.capacityBytes())
+        .put("memoryReservedBytes", budget.reservedBytes())
+        .put("jobsHoldingMemory", budget.holders())
+        .put("jobsWaitingForMemory", budget.waiting())
+        .put("jobsAdmittedAfterWaitingForMemory", budget.admittedAfterWaiting());
     return new ManagementServer.Liveness(!stalled, details);
+  }
+
+  /** What the operator needs to judge the budget: how it compares with the heap and with one image at the limit. */
+  private static void logMemoryBudget(ImageryConfig.Worker worker, long maxHeap) {
+    long budget = worker.memoryBudgetBytes();
+    boolean isDefault = budget == ImageryConfig.Worker.defaultMemoryBudget(maxHeap, worker.maxDecodedBytes());
+    LOG.info("worker memory budget for images: {} MiB{} of a {} MiB heap, for {} slots; one image may take up to {}"
+            + " MiB (IMAGERY_MAX_DECODED_BYTES)", mib(budget),
+        isDefault ? " (the default: two thirds of the heap, at least one image at the limit)" : "", mib(maxHeap),
+        worker.concurrency(), mib(worker.maxDecodedBytes()));
+    if (budget > maxHeap) {
+      LOG.warn("the memory budget ({} MiB) is larger than the heap ({} MiB): it cannot keep concurrent images from"
+          + " running the heap out; raise the heap (-Xmx, the container's memory) or lower"
+          + " IMAGERY_WORKER_MEMORY_BUDGET_BYTES or IMAGERY_MAX_DECODED_BYTES", mib(budget), mib(maxHeap));
+    }
+    if (budget < worker.maxDecodedBytes()) {
+      LOG.warn("the memory budget ({} MiB) is smaller than one image at the limit ({} MiB): such images run alone,"
+          + " taking the whole budget", mib(budget), mib(worker.maxDecodedBytes()));
+    }
+  }
+
+  private static long mib(long bytes) {
+    return bytes / (1024 * 1024);
   }
 
   private Future<Void> releaseUnfinished() {

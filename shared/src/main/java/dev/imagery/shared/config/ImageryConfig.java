@@ -69,7 +69,18 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       Optional<String> faultDecodeHangImageId,
       int maxAttempts,
       int maxRequeues,
-      Optional<String> faultTransientImageId) {
+      Optional<String> faultTransientImageId,
+      long memoryBudgetBytes) {
+
+    /**
+     * Two thirds of the heap for the images of all jobs at once ({@code IMAGERY_WORKER_MEMORY_BUDGET_BYTES} unset),
+     * the rest for what the estimates leave out (the compressed inputs, results waiting to be stored, the SDK's
+     * and Vert.x's buffers); at least one image at the per-image limit, which must always be admitted. On the
+     * Kubernetes worker's 1.5 GiB heap that is 1 GiB: two jobs at the 512 MiB limit side by side.
+     */
+    public static long defaultMemoryBudget(long maxHeapBytes, long maxDecodedBytes) {
+      return Math.max(maxHeapBytes / 3 * 2, maxDecodedBytes);
+    }
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
@@ -153,6 +164,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // Five uploads' worth of S3 parts (3 x 5 MiB each): the target of 64 MiB over one upload's own use.
         env.longValue("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", 80L * 1024 * 1024, 16L * 1024 * 1024, 1L << 40),
         env.millis("IMAGERY_UPLOAD_BUDGET_WAIT_MS", Duration.ofSeconds(2)));
+    long maxDecodedBytes = env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024,
+        64L * 1024 * 1024 * 1024);
     Worker worker = new Worker(
         env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256),
         env.integer("IMAGERY_VISIBILITY_TIMEOUT_SECONDS", 60, 3, 43_200),
@@ -166,7 +179,7 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // Fault injection for tests (a slow image): never set in production.
         env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"),
         // Memory one image may take to decode and process (the worker's DecodeLimits explains the default).
-        env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024, 64L * 1024 * 1024 * 1024),
+        maxDecodedBytes,
         // Scans of a progressive JPEG: each one is another pass of libjpeg over the whole image.
         env.integer("IMAGERY_MAX_JPEG_SCANS", 100, 1, 100_000),
         // One job's bound (README: under the liveness stall bound, over any real image by far).
@@ -178,7 +191,12 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // Requeues by the reconciler (at 1, 2, 4... x IMAGERY_RECONCILE_AFTER_SECONDS) before it gives up on an image.
         env.integer("IMAGERY_MAX_REQUEUES", 3, 0, 20),
         // Fault injection for tests (a job that fails transiently on every receive): never set in production.
-        env.optional("IMAGERY_FAULT_TRANSIENT_IMAGE_ID"));
+        env.optional("IMAGERY_FAULT_TRANSIENT_IMAGE_ID"),
+        // What the images of all running jobs may hold at once; less than one image at the limit is allowed (such
+        // images then run alone), more than the heap too (the worker warns at start).
+        env.longValue("IMAGERY_WORKER_MEMORY_BUDGET_BYTES",
+            Worker.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), maxDecodedBytes),
+            16L * 1024 * 1024, 1024L * 1024 * 1024 * 1024));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));

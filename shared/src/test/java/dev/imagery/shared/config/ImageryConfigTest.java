@@ -109,6 +109,23 @@ class ImageryConfigTest {
   }
 
   @Test
+  void theMemoryBudgetDefaultsToTwoThirdsOfTheHeapButHoldsAtLeastOneImageAtTheLimit() {
+    long mib = 1024 * 1024;
+    // The Kubernetes worker: a 1.5 GiB heap holds two images at the 512 MiB limit.
+    assertThat(ImageryConfig.Worker.defaultMemoryBudget(1536 * mib, 512 * mib)).isEqualTo(1024 * mib);
+    assertThat(ImageryConfig.Worker.defaultMemoryBudget(256 * mib, 512 * mib)).isEqualTo(512 * mib);
+    assertThat(ImageryConfig.fromEnv(Map.of()).worker().memoryBudgetBytes()).isEqualTo(
+        ImageryConfig.Worker.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), 512 * mib));
+
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_MEMORY_BUDGET_BYTES", "104857600")).worker()
+        .memoryBudgetBytes()).isEqualTo(100 * mib);
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_MEMORY_BUDGET_BYTES", "1000000")))
+        .hasMessageContaining("IMAGERY_WORKER_MEMORY_BUDGET_BYTES");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_MEMORY_BUDGET_BYTES", "lots")))
+        .hasMessageContaining("IMAGERY_WORKER_MEMORY_BUDGET_BYTES");
+  }
+
+  @Test
   void badValuesNameTheVariable() {
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("PORT", "eighty")))
         .hasMessageContaining("PORT");

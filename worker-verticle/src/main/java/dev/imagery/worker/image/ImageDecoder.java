@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * with more scans than the scan limit (counted by {@link JpegHeader}, which walks the marker segments to EOI),
  * because libjpeg walks every block once per scan; and an image whose {@link ImageHeader#estimatedDecodedBytes()}
  * (the decoder's raster, as the chosen reader will lay it out, and the pipeline's copies) is over the byte limit,
- * because pixels alone count a 16-bit RGBA PNG (8 bytes per pixel) like a gray one (1).
+ * because pixels alone count a 16-bit RGBA PNG (8 bytes per pixel) like a gray one (1). An image that passes them
+ * then waits, if need be, for its estimate to fit in the worker's {@link MemoryBudget} (the pipeline's
+ * {@link Admission}), still before any pixel memory is allocated.
  *
  * <p><b>Warnings.</b> A decoder warning rejects the image as {@link RejectReason#CORRUPT}, with one exception:
  * warnings that concern only metadata the pipeline throws away (an invalid or unusable ICC profile, a bogus Adobe
@@ -103,6 +105,24 @@ public final class ImageDecoder {
      */
     public DecodedImage decode(InputStream in, DecodeLimits limits, AbortHandle abort)
             throws ImageRejectedException, IOException {
+        return decode(in, limits, abort, Admission.NONE);
+    }
+
+    /**
+     * Called once an image's header has passed every cost limit, just before its decoder allocates pixel memory:
+     * where the pipeline takes the image's share of the worker's {@link MemoryBudget}. It may block; it ends the
+     * decode by throwing ({@link PipelineAbortedException} when aborted while waiting).
+     */
+    @FunctionalInterface
+    interface Admission {
+        Admission NONE = header -> { };
+
+        void admit(ImageHeader header);
+    }
+
+    /** {@link #decode(InputStream, DecodeLimits, AbortHandle)} that asks {@code admission} before decoding pixels. */
+    DecodedImage decode(InputStream in, DecodeLimits limits, AbortHandle abort, Admission admission)
+            throws ImageRejectedException, IOException {
         abort.check("decoding");
         SourceTrackingInputStream source = new SourceTrackingInputStream(in, abort);
         PngChunkValidator png = new PngChunkValidator(source);
@@ -110,7 +130,7 @@ public final class ImageDecoder {
         // global ImageIO.setUseCache(false) is set; closing it does not close the caller's stream.
         ImageInputStream iis = new AbortableImageInputStream(png, abort);
         try {
-            return decode(iis, source, png, limits, abort);
+            return decode(iis, source, png, limits, abort, admission);
         } catch (ImageRejectedException | IOException | RuntimeException e) {
             // An abort makes the decoder fail however it fails on cut-off input: that is not the image's verdict.
             if (abort.aborted() && !(e instanceof PipelineAbortedException)) {
@@ -152,7 +172,7 @@ public final class ImageDecoder {
     }
 
     private DecodedImage decode(ImageInputStream iis, SourceTrackingInputStream source, PngChunkValidator png,
-            DecodeLimits limits, AbortHandle abort) throws ImageRejectedException, IOException {
+            DecodeLimits limits, AbortHandle abort, Admission admission) throws ImageRejectedException, IOException {
         long maxPixels = limits.maxPixels();
         byte[] head = readHead(iis);
         if (head.length == 0) {
@@ -199,6 +219,8 @@ public final class ImageDecoder {
             }
             ImageHeader header = header(reader, format, width, height, jpeg, orientation, source, png);
             checkDecodedBytes(header, limits.maxDecodedBytes());
+            // The image is acceptable: wait, if need be, until the worker has the memory to decode it.
+            admission.admit(header);
 
             BufferedImage decoded;
             // Only now: readers clear an abort request when read() starts. Before, the stream check stops us.
