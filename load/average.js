@@ -5,7 +5,7 @@ import { arrivalVus, checkReady, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMA
 import { duration, perMinute, positive } from './lib/env.js';
 import { summaryOutputs } from './lib/summary.js';
 
-const RATE = positive('RATE', 1);
+const RATE = positive('RATE', 2);
 const DURATION = duration('DURATION', '5m');
 const VUS = arrivalVus(RATE);
 const SETTINGS = { BASE_URL, RATE, DURATION: DURATION.text, VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S };

@@ -6,8 +6,8 @@ import { arrivalVus, checkReady, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMA
 import { duration, perMinute, positive } from './lib/env.js';
 import { summaryOutputs } from './lib/summary.js';
 
-const RATE = positive('RATE', 1);
-const SPIKE_RATE = positive('SPIKE_RATE', RATE * 10);
+const RATE = positive('RATE', 2);
+const SPIKE_RATE = positive('SPIKE_RATE', RATE * 5);
 const BEFORE = duration('BEFORE', '1m');
 const SPIKE_DURATION = duration('SPIKE_DURATION', '1m');
 const RECOVERY = duration('RECOVERY', '3m');

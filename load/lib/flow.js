@@ -123,7 +123,8 @@ function problem(message) {
 export function checkReady() {
   const res = http.get(`${BASE_URL}/health/ready`, params('ready'));
   if (res.status !== 200) {
-    exec.test.abort(`${BASE_URL}/health/ready answered ${res.status} ${res.error || ''}: ${String(res.body).slice(0, 300)}`);
+    const answer = res.status === 0 ? `no answer (${res.error})` : `${res.status}: ${String(res.body).slice(0, 300)}`;
+    exec.test.abort(`${BASE_URL}/health/ready: ${answer}. Is BASE_URL right?`);
   }
   return { baseUrl: BASE_URL };
 }

@@ -56,8 +56,8 @@ export function textSummary(script, settings, data, path) {
   lines.push(
     `requests: ${value(m, 'http_reqs', 'count')} (${value(m, 'http_reqs', 'rate').toFixed(2)}/s), ` +
       `${value(m, 'http_req_failed', 'passes')} failed (${percent(value(m, 'http_req_failed', 'rate'))}); ` +
-      `iterations ${value(m, 'iterations', 'count')} (${value(m, 'iterations', 'rate').toFixed(2)}/s); ` +
-      `VUs max ${value(m, 'vus_max', 'max')}`,
+      `iterations ${value(m, 'iterations', 'count')} (${value(m, 'iterations', 'rate').toFixed(2)}/s)` +
+      (m.vus_max ? `; VUs max ${value(m, 'vus_max', 'max')}` : ''),
   );
   for (const [name, label] of [['stress_rate_reached', 'arrival rate reached'], ['stress_rate_at_first_error', 'arrival rate at the first error']]) {
     if (m[name]) {
@@ -85,7 +85,7 @@ export function textSummary(script, settings, data, path) {
   for (const name of Object.keys(m).sort()) {
     for (const [expression, result] of Object.entries(m[name].thresholds || {})) {
       failed += result.ok ? 0 : 1;
-      lines.push(`  ${result.ok ? 'ok  ' : 'FAIL'} ${pad(name, 38)} ${pad(expression, 16)} ${observed(m[name], expression)}`);
+      lines.push(`  ${result.ok ? 'ok  ' : 'FAIL'} ${pad(name, 40)} ${pad(expression, 16)} ${observed(m[name], expression)}`);
     }
   }
   lines.push(failed === 0 ? 'all thresholds passed' : `${failed} threshold(s) FAILED`, `summary JSON: ${path}`, '');
