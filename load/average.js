@@ -1,14 +1,18 @@
 // Average load: the whole flow started at a constant arrival rate (RATE flows per second, for DURATION), whatever
 // the response times, as real users arrive. Proves that the deployment serves its expected traffic within the
 // thresholds: errors under 0.1%, p95 per step, p95 from upload to processed.
-import { arrivalVus, checkReady, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMARY_TREND_STATS, BASE_URL } from './lib/flow.js';
+import {
+  arrivalVus, checkReady, flowSettings, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMARY_TREND_STATS,
+} from './lib/flow.js';
 import { duration, perMinute, positive } from './lib/env.js';
 import { summaryOutputs } from './lib/summary.js';
 
 const RATE = positive('RATE', 2);
 const DURATION = duration('DURATION', '5m');
 const VUS = arrivalVus(RATE);
-const SETTINGS = { BASE_URL, RATE, DURATION: DURATION.text, VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S };
+const SETTINGS = Object.assign(flowSettings(), {
+  RATE, DURATION: DURATION.text, VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs,
+});
 
 /** @type {import('k6/options').Options} */
 export const options = {

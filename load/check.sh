@@ -74,14 +74,19 @@ if [ "${LOAD_CHECK_SELF_CHECK:-1}" != 0 ]; then
       exit 1
     fi
     rejected=$((rejected + 1))
-    echo "load: self-check: '$name' rejected: $(grep -m1 -E 'error|INVALID|not ECMAScript|imports' "$work/$name.log" | sed -E "s#[^ ]*/$name/##")"
+    local why
+    why="$(grep -m1 -E 'error|INVALID|not ECMAScript|imports' "$work/$name.log" | sed -E "s#[^ ]*/$name/##")"
+    echo "load: self-check: '$name' rejected: $why"
   }
   broken wrong-type lib/flow.js 's/sleep\(POLL_INTERVAL_S\)/sleep(`\${POLL_INTERVAL_S}s`)/'
   broken option-typo average.js 's/timeUnit: /timeunit: /'
   broken executor-typo spike.js "s/'ramping-arrival-rate'/'ramping-arival-rate'/"
-  broken newer-than-v0.48 smoke.js "s|^(import .*?\\n)|\$1import { browser } from 'k6/browser';\\nexport const page = browser;\\n|m"
-  broken remote-import smoke.js "s|^(import .*?\\n)|\$1import { textSummary } from 'https://jslib.k6.io/k6-summary/0.0.2/index.js';\\nexport const ts = textSummary;\\n|m"
-  broken extension smoke.js "s|^(import .*?\\n)|\$1import sql from 'k6/x/sql';\\nexport const db = sql;\\n|m"
+  # An import prepended to smoke.js, and used, so that only the import itself can be what is rejected.
+  prepend() { printf 's|\\A|import %s;\\nexport const used = [%s];\\n|' "$1" "$2"; }
+  broken newer-than-v0.48 smoke.js "$(prepend "{ browser } from 'k6/browser'" browser)"
+  jslib="'https://jslib.k6.io/k6-summary/0.0.2/index.js'"
+  broken remote-import smoke.js "$(prepend "{ textSummary } from $jslib" textSummary)"
+  broken extension smoke.js "$(prepend "sql from 'k6/x/sql'" sql)"
   broken optional-chaining lib/flow.js 's/json\(r\)\.state/json(r)?.state/'
   broken object-spread lib/flow.js 's/Object\.assign\(\{\}, extra\)/{ ...extra }/'
   echo "load: self-check: $rejected broken copies rejected"

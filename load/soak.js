@@ -3,14 +3,18 @@
 // and of the last 10% of the run are kept apart (`window` tag early / late), both held to P95_E2E_MS, and the
 // summary prints them side by side: a late p95 well above the early one is drift even when both pass.
 import exec from 'k6/execution';
-import { arrivalVus, checkReady, imageFlow, thresholds, PROCESS_TIMEOUT_S, P95_MS, SUMMARY_TREND_STATS, BASE_URL } from './lib/flow.js';
+import {
+  arrivalVus, checkReady, flowSettings, imageFlow, thresholds, PROCESS_TIMEOUT_S, P95_MS, SUMMARY_TREND_STATS,
+} from './lib/flow.js';
 import { duration, perMinute, positive } from './lib/env.js';
 import { summaryOutputs } from './lib/summary.js';
 
 const RATE = positive('RATE', 1);
 const DURATION = duration('DURATION', '1h');
 const VUS = arrivalVus(RATE);
-const SETTINGS = { BASE_URL, RATE, DURATION: DURATION.text, VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S };
+const SETTINGS = Object.assign(flowSettings(), {
+  RATE, DURATION: DURATION.text, VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs,
+});
 
 /** @type {import('k6/options').Options} */
 export const options = {

@@ -2,7 +2,9 @@
 // Proves that a burst is absorbed: the API's steps stay within their p95 while the job queue takes the backlog,
 // nothing fails, and every image of the spike is still processed within PROCESS_TIMEOUT of its upload (the
 // end-to-end p95 limit defaults to PROCESS_TIMEOUT here: waiting in the queue is expected during a spike).
-import { arrivalVus, checkReady, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMARY_TREND_STATS, BASE_URL } from './lib/flow.js';
+import {
+  arrivalVus, checkReady, flowSettings, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMARY_TREND_STATS,
+} from './lib/flow.js';
 import { duration, perMinute, positive } from './lib/env.js';
 import { summaryOutputs } from './lib/summary.js';
 
@@ -13,10 +15,10 @@ const SPIKE_DURATION = duration('SPIKE_DURATION', '1m');
 const RECOVERY = duration('RECOVERY', '3m');
 const E2E_MS = positive('P95_E2E_MS', PROCESS_TIMEOUT_S * 1000);
 const VUS = arrivalVus(SPIKE_RATE);
-const SETTINGS = {
-  BASE_URL, RATE, SPIKE_RATE, BEFORE: BEFORE.text, SPIKE_DURATION: SPIKE_DURATION.text, RECOVERY: RECOVERY.text,
-  VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S,
-};
+const SETTINGS = Object.assign(flowSettings(), {
+  RATE, SPIKE_RATE, BEFORE: BEFORE.text, SPIKE_DURATION: SPIKE_DURATION.text, RECOVERY: RECOVERY.text,
+  VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs,
+});
 
 /** @type {import('k6/options').Options} */
 export const options = {

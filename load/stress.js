@@ -5,7 +5,9 @@
 // first error. A run that reaches MAX_RATE with every threshold passing means: raise MAX_RATE.
 import exec from 'k6/execution';
 import { Gauge } from 'k6/metrics';
-import { arrivalVus, checkReady, imageFlow, thresholds, PROCESS_TIMEOUT_S, SUMMARY_TREND_STATS, BASE_URL } from './lib/flow.js';
+import {
+  arrivalVus, checkReady, flowSettings, imageFlow, thresholds, SUMMARY_TREND_STATS,
+} from './lib/flow.js';
 import { count, duration, perMinute, positive } from './lib/env.js';
 import { summaryOutputs } from './lib/summary.js';
 
@@ -15,10 +17,9 @@ const STEPS = count('STEPS', 10);
 const STEP_DURATION = duration('STEP_DURATION', '1m');
 const RAMP_MS = 10000;
 const VUS = arrivalVus(MAX_RATE);
-const SETTINGS = {
-  BASE_URL, START_RATE, MAX_RATE, STEPS, STEP_DURATION: STEP_DURATION.text,
-  VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S,
-};
+const SETTINGS = Object.assign(flowSettings(), {
+  START_RATE, MAX_RATE, STEPS, STEP_DURATION: STEP_DURATION.text, VUS: VUS.preAllocatedVUs, MAX_VUS: VUS.maxVUs,
+});
 
 /** Each step: a 10 s ramp to its rate, then STEP_DURATION at it. Rates per minute.
  *  @type {import('k6/options').Stage[]} */

@@ -18,11 +18,22 @@ const API_KEY = text('API_KEY', '');
 export const PROCESS_TIMEOUT_S = positive('PROCESS_TIMEOUT', 120);
 const POLL_INTERVAL_S = positive('POLL_INTERVAL', 0.5);
 
-// open() works only in the init context; every VU holds its own copy of the bytes. A relative PHOTO is read
-// relative to this file's directory, so the default is load/photos/Landscape_0.jpg (2.2 MP, 342 KiB).
-const PHOTO_PATH = text('PHOTO', '../photos/Landscape_0.jpg');
+// open() works only in the init context; every VU holds its own copy of the bytes. open() reads a relative path
+// relative to this file (so the default is load/photos/Landscape_0.jpg, 2.2 MP, 342 KiB); a relative PHOTO is
+// made absolute from the shell's PWD, so that it means what it says on the command line.
+const PHOTO_ARG = text('PHOTO', '');
+const PHOTO_PATH = PHOTO_ARG === '' ? '../photos/Landscape_0.jpg'
+  : PHOTO_ARG.startsWith('/') || !__ENV.PWD ? PHOTO_ARG
+  : `${__ENV.PWD}/${PHOTO_ARG}`;
 const PHOTO = open(PHOTO_PATH, 'b');
 const PHOTO_NAME = PHOTO_PATH.replace(/^.*\//, '');
+
+/** What every run was asked to do, for the summaries; each script adds its own settings.
+ *  @returns {{[setting: string]: string | number}} */
+export function flowSettings() {
+  const photo = `${PHOTO_NAME} (${PHOTO.byteLength} bytes)`;
+  return { BASE_URL, PHOTO: photo, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S, POLL_INTERVAL: POLL_INTERVAL_S };
+}
 
 /** One sample per flow: 1 when any step of it went wrong (status, body, `failed`, deadline). */
 export const flowErrors = new Rate('flow_errors');
@@ -172,7 +183,8 @@ function runFlow(id, tags, idempotency) {
     return false;
   }
 
-  const result = http.get(`${url}/result`, Object.assign(params('result'), { responseType: /** @type {const} */ ('binary') }));
+  const binary = { responseType: /** @type {const} */ ('binary') };
+  const result = http.get(`${url}/result`, Object.assign(params('result'), binary));
   const isJpeg = (/** @type {typeof result} */ r) => {
     const bytes = r.body instanceof ArrayBuffer ? new Uint8Array(r.body) : new Uint8Array(0);
     return r.status === 200 && bytes.length > 2 && bytes[0] === 0xff && bytes[1] === 0xd8;

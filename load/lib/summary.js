@@ -44,13 +44,15 @@ export function textSummary(script, settings, data, path) {
   const m = data.metrics;
   const lines = [];
   const seconds = (data.state.testRunDurationMs / 1000).toFixed(1);
-  lines.push('', `imagery ${script}: ${seconds} s, ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  const asked = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
+  lines.push('', `imagery ${script}: ${seconds} s`, `settings: ${asked.join(' ')}`);
 
   const flows = value(m, 'flow_errors', 'passes') + value(m, 'flow_errors', 'fails');
   const failedFlows = value(m, 'flow_errors', 'passes');
   lines.push(
     `flows: ${flows} run, ${failedFlows} with an error (${percent(value(m, 'flow_errors', 'rate'))}), ` +
-      `${value(m, 'flow_images_failed', 'count')} images failed, ${value(m, 'flow_images_timed_out', 'count')} timed out, ` +
+      `${value(m, 'flow_images_failed', 'count')} images failed, ` +
+      `${value(m, 'flow_images_timed_out', 'count')} timed out, ` +
       `${value(m, 'dropped_iterations', 'count')} not started (dropped_iterations)`,
   );
   lines.push(
@@ -59,9 +61,11 @@ export function textSummary(script, settings, data, path) {
       `iterations ${value(m, 'iterations', 'count')} (${value(m, 'iterations', 'rate').toFixed(2)}/s)` +
       (m.vus_max ? `; VUs max ${value(m, 'vus_max', 'max')}` : ''),
   );
-  for (const [name, label] of [['stress_rate_reached', 'arrival rate reached'], ['stress_rate_at_first_error', 'arrival rate at the first error']]) {
+  // The stress test's gauges, in flows per minute: the highest rate it reached, the lowest at which a flow failed.
+  const gauges = [['stress_rate_reached', 'max', 'arrival rate reached'],
+    ['stress_rate_at_first_error', 'min', 'arrival rate at the first flow error']];
+  for (const [name, stat, label] of gauges) {
     if (m[name]) {
-      const stat = name === 'stress_rate_reached' ? 'max' : 'min';
       lines.push(`${label}: ${(value(m, name, stat) / 60).toFixed(2)} flows/s`);
     }
   }
@@ -70,12 +74,15 @@ export function textSummary(script, settings, data, path) {
   const failing = checks.filter((c) => c.fails > 0);
   const passes = checks.reduce((n, c) => n + c.passes, 0);
   const fails = checks.reduce((n, c) => n + c.fails, 0);
-  lines.push(`checks: ${passes} passed, ${fails} failed${failing.map((c) => `\n  FAIL ${c.name}: ${c.fails} of ${c.passes + c.fails}`).join('')}`);
+  lines.push(`checks: ${passes} passed, ${fails} failed`);
+  for (const c of failing) {
+    lines.push(`  FAIL ${c.name}: ${c.fails} of ${c.passes + c.fails}`);
+  }
 
   lines.push('', `${pad('ms', 38)}${STATS.map((s) => pad(s, 9, true)).join('')}`);
   for (const [name, label] of STEPS) {
     if (m[name]) {
-      const row = STATS.map((s) => pad(s === 'count' ? String(value(m, name, s)) : value(m, name, s).toFixed(0), 9, true));
+      const row = STATS.map((s) => pad(value(m, name, s).toFixed(0), 9, true));
       lines.push(`${pad(label, 38)}${row.join('')}`);
     }
   }
@@ -85,7 +92,8 @@ export function textSummary(script, settings, data, path) {
   for (const name of Object.keys(m).sort()) {
     for (const [expression, result] of Object.entries(m[name].thresholds || {})) {
       failed += result.ok ? 0 : 1;
-      lines.push(`  ${result.ok ? 'ok  ' : 'FAIL'} ${pad(name, 40)} ${pad(expression, 16)} ${observed(m[name], expression)}`);
+      const verdict = result.ok ? 'ok  ' : 'FAIL';
+      lines.push(`  ${verdict} ${pad(name, 40)} ${pad(expression, 16)} ${observed(m[name], expression)}`);
     }
   }
   lines.push(failed === 0 ? 'all thresholds passed' : `${failed} threshold(s) FAILED`, `summary JSON: ${path}`, '');
