@@ -88,7 +88,7 @@ if [ "${LOAD_CHECK_SELF_CHECK:-1}" != 0 ]; then
   broken remote-import smoke.js "$(prepend "{ textSummary } from $jslib" textSummary)"
   broken extension smoke.js "$(prepend "sql from 'k6/x/sql'" sql)"
   broken optional-chaining lib/flow.js 's/json\(r\)\.state/json(r)?.state/'
-  broken object-spread lib/flow.js 's/Object\.assign\(\{\}, extra\)/{ ...extra }/'
+  broken object-spread lib/flow.js "s/Object\.assign\(params\('result'\), binary\)/{ ...params('result'), ...binary }/"
   echo "load: self-check: $rejected broken copies rejected"
 fi
 

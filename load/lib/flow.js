@@ -10,7 +10,7 @@ import { check, sleep } from 'k6';
 import crypto from 'k6/crypto';
 import exec from 'k6/execution';
 import { Counter, Rate, Trend } from 'k6/metrics';
-import { positive, text } from './env.js';
+import { count, positive, text } from './env.js';
 
 export const BASE_URL = text('BASE_URL', 'http://127.0.0.1:8080').replace(/\/+$/, '');
 const API_KEY = text('API_KEY', '');
@@ -79,23 +79,23 @@ export const SUMMARY_TREND_STATS = ['avg', 'min', 'med', 'p(90)', 'p(95)', 'p(99
 
 /**
  * VUs for an arrival-rate scenario. Each flow holds its VU for its whole life (upload, processing, download), so
- * k6 needs about rate x flow seconds of them: VUS are made before the start, up to MAX_VUS more while it runs.
+ * k6 needs about rate x flow seconds of them: VUS are made before the start, more while it runs, up to MAX_VUS.
  * @param {number} peakPerSecond
  * @returns {{preAllocatedVUs: number, maxVUs: number}}
  */
 export function arrivalVus(peakPerSecond) {
-  const pre = Math.round(positive('VUS', Math.max(2, Math.ceil(peakPerSecond * 10))));
-  const max = Math.round(positive('MAX_VUS', Math.max(pre, Math.ceil(peakPerSecond * 60))));
+  const pre = count('VUS', Math.max(2, Math.ceil(peakPerSecond * 10)));
+  const max = count('MAX_VUS', Math.max(pre, Math.ceil(peakPerSecond * 60)));
   if (max < pre) {
     throw new Error(`MAX_VUS (${max}) must be at least VUS (${pre})`);
   }
   return { preAllocatedVUs: pre, maxVUs: max };
 }
 
-/** @param {string} name @param {{[key: string]: string}} [extra] */
-function params(name, extra = {}) {
+/** The request parameters of one step: its `name` tag, and the API key when there is one. @param {string} name */
+function params(name) {
   /** @type {{[header: string]: string}} */
-  const headers = Object.assign({}, extra);
+  const headers = {};
   if (API_KEY !== '') {
     headers.Authorization = `Bearer ${API_KEY}`;
   }
