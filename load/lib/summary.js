@@ -16,7 +16,7 @@ import { text } from './env.js';
 const STEPS = [
   ['http_req_duration{name:create}', 'create      PUT /image/{id}'],
   ['http_req_duration{name:upload}', 'upload      POST /image/{id}/upload'],
-  ['http_req_duration{name:wait}', 'wait        GET /image/{id}?waitFor=final'],
+  ['http_req_duration{name:wait}', 'wait        GET /image/{id}?waitFor'],
   ['http_req_duration{name:poll}', 'poll        GET /image/{id}'],
   ['http_req_duration{name:result}', 'result      GET /image/{id}/result'],
   ['flow_upload_to_processed', 'upload start -> processed (client)'],
