@@ -1,7 +1,7 @@
 // Bounded upload traffic for docker/ci-test.sh: no dependencies (Node 18+: fetch, FormData, Blob).
 //
 //   node docker/ci/traffic.mjs --apis http://127.0.0.1:8080,http://127.0.0.1:8082 --file photo.jpg \
-//        [--count 40] [--concurrency 4] [--deadline-seconds 180]
+//        [--count 40] [--concurrency 4] [--deadline-seconds 180] [--bound-seconds B]
 //
 // Each image gets a client-chosen id, created with PUT /image/{id} and uploaded with POST /image/{id}/upload:
 // both are idempotent, so a request that failed (connection error, timeout, 5xx such as 503) is sent again,
@@ -9,8 +9,10 @@
 // skipped for a second. Prints "accepted N" after each
 // 202 (the script watches for it to kill containers mid-traffic), then polls every accepted image until it is
 // processed or failed, or the deadline passes, and prints one line:
-//   traffic: N accepted, N processed, N failed, N lost, N not accepted, N retries, in X ms
-// Exit status 0 only when every image was accepted and processed.
+//   traffic: N accepted, N processed, N failed, N lost, N not accepted, N retries, longest wait W s, N over the
+//   bound of B s, in X ms
+// where a wait is an image's time in "uploaded": from its upload's uploadedAt to the record's updatedAt once final.
+// Exit status 0 only when every image was accepted and processed, and none waited longer than --bound-seconds.
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
@@ -21,6 +23,7 @@ const apis = (args.apis || '').split(',').filter(Boolean);
 const count = Number(args.count || 40);
 const concurrency = Number(args.concurrency || 4);
 const deadline = Date.now() + 1000 * Number(args['deadline-seconds'] || 180);
+const boundMs = 1000 * Number(args['bound-seconds'] || Infinity);
 if (apis.length === 0 || !args.file || !(count > 0 && count <= 1000)) {
   console.error('usage: traffic.mjs --apis URL[,URL] --file IMAGE [--count 1..1000] [--concurrency N]');
   process.exit(2);
@@ -106,6 +109,7 @@ await Promise.all(Array.from({ length: concurrency }, async () => {
 console.log(`uploads done in ${Date.now() - started} ms: ${accepted.length} accepted`);
 
 const states = new Map();
+const waits = new Map();
 let pending = [...accepted];
 while (pending.length > 0 && Date.now() < deadline) {
   const still = [];
@@ -118,6 +122,8 @@ while (pending.length > 0 && Date.now() < deadline) {
       }
       if (record.state !== 'processed' && record.state !== 'failed') {
         still.push(id);
+      } else if (record.original) {
+        waits.set(id, Date.parse(record.updatedAt) - Date.parse(record.original.uploadedAt));
       }
     } catch (err) {
       still.push(id);
@@ -134,6 +140,12 @@ const lost = accepted.length - processed - failed;
 for (const id of pending) {
   console.log(`lost ${id}: ${states.get(id) || 'unknown'}`);
 }
+const longest = Math.max(0, ...waits.values());
+const overBound = [...waits.entries()].filter(([, ms]) => ms > boundMs);
+for (const [id, ms] of overBound) {
+  console.log(`over the bound ${id}: waited ${ms} ms`);
+}
 console.log(`traffic: ${accepted.length} accepted, ${processed} processed, ${failed} failed, ${lost} lost, `
-  + `${notAccepted.length} not accepted, ${retries} retries, in ${Date.now() - started} ms`);
-process.exit(processed === count ? 0 : 1);
+  + `${notAccepted.length} not accepted, ${retries} retries, longest wait ${(longest / 1000).toFixed(1)} s, `
+  + `${overBound.length} over the bound of ${boundMs / 1000} s, in ${Date.now() - started} ms`);
+process.exit(processed === count && overBound.length === 0 ? 0 : 1);

@@ -6,7 +6,9 @@ import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
 import dev.imagery.api.http.RecordJson;
 import dev.imagery.api.http.ResponseWriter;
+import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
+import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.config.ImageryConfig;
@@ -49,6 +51,7 @@ public final class ApiVerticle extends VerticleBase {
   private ImageStore store;
   private JobQueue queue;
   private UploadFlow uploads;
+  private StateWait waits;
   private AdminServer admin;
   private HttpServer server;
   private volatile boolean draining;
@@ -61,14 +64,19 @@ public final class ApiVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    waits = new StateWait(vertx, store);
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
         .compose(resolved -> {
           queue = resolved;
           return startAdmin();
         })
         .compose(admin -> {
+          UploadBudget budget = new UploadBudget(vertx, config.api().uploadMemoryBudgetBytes(),
+              config.api().uploadBudgetWait());
+          LOG.info("uploads may hold {} MiB of buffers at once, waiting up to {} ms for room",
+              budget.capacity() / (1024 * 1024), config.api().uploadBudgetWait().toMillis());
           uploads = new UploadFlow(vertx, store, queue, aws.s3Uploads(), aws.s3(), config.resources().bucket(),
-              config.api().maxUploadBytes(), Clock.systemUTC());
+              config.api().maxUploadBytes(), budget, Clock.systemUTC());
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.api().host())
                   .setPort(config.api().port())
@@ -156,10 +164,19 @@ public final class ApiVerticle extends VerticleBase {
         .onFailure(ctx::fail);
   }
 
+  /** The record; with {@code ?waitFor=STATE[&timeout=S]}, a long poll until it reaches that state (see StateWait). */
   private void getImage(RoutingContext ctx) {
-    store.get(pathId(ctx))
-        .onSuccess(record -> respond(ctx, 200, record))
-        .onFailure(ctx::fail);
+    String id = pathId(ctx);
+    String waitFor = ctx.request().getParam("waitFor");
+    Future<ImageRecord> record = waitFor == null
+        ? store.get(id)
+        : waits.await(id, StateWait.Request.parse(waitFor, ctx.request().getParam("timeout")),
+            () -> ctx.response().closed());
+    record.onSuccess(found -> {
+      if (!ctx.response().closed()) {
+        respond(ctx, 200, found);
+      }
+    }).onFailure(ctx::fail);
   }
 
   private void uploadImage(RoutingContext ctx) {

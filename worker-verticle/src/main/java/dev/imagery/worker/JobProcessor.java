@@ -2,21 +2,20 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
-import dev.imagery.shared.image.ObjectKeys;
 import dev.imagery.shared.image.TransitionConflictException;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
-import dev.imagery.worker.image.AbortHandle;
 import dev.imagery.worker.image.ImagePipeline;
 import dev.imagery.worker.image.JpegCodec;
 import dev.imagery.worker.image.ImageRejectedException;
+import dev.imagery.worker.image.MemoryBudget;
 import dev.imagery.worker.image.PipelineOptions;
 import dev.imagery.worker.image.ProcessedImage;
-import dev.imagery.worker.image.RejectReason;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -28,24 +27,23 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
+import dev.imagery.worker.JobAttempt.DeadlinePassed;
+import dev.imagery.worker.JobAttempt.Overrun;
+import dev.imagery.worker.JobAttempt.Stage;
+import dev.imagery.worker.image.AbortHandle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
-import software.amazon.awssdk.core.async.AsyncRequestBody;
-import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
-import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
  * One job: what a message means for the record decides the work. A job for an upload already processed, failed or
  * replaced by a newer upload is acknowledged without work (redeliveries are normal). An image that can never be
  * processed ends {@code failed} with a reason and its message is deleted; anything else leaves the message to come
- * back, and after the queue's maxReceiveCount it moves to the dead-letter queue.
+ * back, until the image's chances are used up ({@link AttemptLimits}): then it ends {@code failed} too, so no job
+ * leaves its image waiting for the dead-letter queue.
  */
 final class JobProcessor {
 
@@ -55,30 +53,41 @@ final class JobProcessor {
   private final WorkerExecutor pool;
   private final ImageStore store;
   private final JobQueue queue;
-  private final S3AsyncClient s3;
+  private final ImageObjects objects;
   private final ImageryConfig config;
-  private final Clock clock;
   private final PipelineOptions options;
+  private final AttemptLedger ledger;
+  private final AttemptLimits limits;
+  private final JobOutcomes outcomes;
+  private final SoloGate soloGate;
+  /** One for the worker: its calls share the worker's memory budget. */
   private final ImagePipeline pipeline;
-  /** Heartbeats of the jobs running now, by message id; confined to the verticle's context. */
-  private final Map<String, VisibilityHeartbeat> heartbeats = new HashMap<>();
+  /** The jobs running now, by message id; confined to the verticle's context. */
+  private final Map<String, Running> running = new HashMap<>();
   /** Messages handed back at shutdown: whatever their job does next must not hide them again. */
   private final Set<String> handedBack = new HashSet<>();
 
-  JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, JobQueue queue, S3AsyncClient s3,
-               ImageryConfig config, Clock clock) {
+  /** A running job's heartbeat, and the record it works on (its attempt is counted against that upload). */
+  private record Running(VisibilityHeartbeat heartbeat, ImageRecord record) {
+  }
+
+  JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, AttemptLedger ledger, SoloGate soloGate,
+               JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory) {
+    this.soloGate = soloGate;
     this.vertx = vertx;
     this.pool = pool;
     this.store = store;
+    this.ledger = ledger;
+    this.limits = new AttemptLimits(config.worker().maxAttempts(), config.resources().maxReceiveCount());
+    this.outcomes = new JobOutcomes(store, ledger, queue, limits, config.worker().visibilityTimeoutSeconds());
     this.queue = queue;
-    this.s3 = s3;
+    this.objects = new ImageObjects(vertx, s3, config.resources().bucket(), clock);
     this.config = config;
-    this.clock = clock;
     ImageryConfig.Worker worker = config.worker();
     this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
         worker.jpegQuality(), worker.thumbnailSize(), worker.maxDecodedBytes(), worker.maxJpegScans());
     JpegCodec codec = JpegCodec.valueOf(worker.jpegCodec().name());
-    this.pipeline = new ImagePipeline(codec);
+    this.pipeline = new ImagePipeline(memory, codec);
     LOG.info("JPEG codec: {}", codec.describe());
   }
 
@@ -106,22 +115,64 @@ final class JobProcessor {
           }
           LOG.warn("image={} message={} receive={} failed, will retry: {}", job.imageId(), message.messageId(),
               JobQueue.receiveCount(message), SdkFutures.unwrap(err).toString());
-          return release(message, job.imageId());
+          return outcomes.release(message, job.imageId());
         });
   }
 
   private Future<Void> decide(JobMessage job, ImageRecord record, Message message) {
     boolean current = record.uploadId().filter(job.uploadId()::equals).isPresent();
     if (!current || record.state() != ImageState.UPLOADED) {
-      LOG.info("image={} message={} upload={} nothing to do: image is {} with upload {}", job.imageId(),
-          message.messageId(), job.uploadId(), record.state().wireName(), record.uploadId().orElse("-"));
-      return queue.delete(message);
+      return nothingToDo(job, message, record);
     }
-    long started = System.nanoTime();
+    return ledger.begin(record)
+        .map(Optional::of)
+        .recover(err -> err instanceof TransitionConflictException conflict
+            ? nothingToDo(job, message, conflict.current()).map(done -> Optional.<AttemptLedger.Attempts>empty())
+            : Future.failedFuture(err))
+        .compose(begun -> begun.isEmpty() ? Future.succeededFuture() : start(job, record, message, begun.get()));
+  }
+
+  private Future<Void> nothingToDo(JobMessage job, Message message, ImageRecord record) {
+    LOG.info("image={} message={} upload={} nothing to do: image is {} with upload {}", job.imageId(),
+        message.messageId(), job.uploadId(), record.state().wireName(), record.uploadId().orElse("-"));
+    return queue.delete(message);
+  }
+
+  /** This attempt is counted: fail the image if its earlier attempts used up its chances, else run the job. */
+  private Future<Void> start(JobMessage job, ImageRecord record, Message message, AttemptLedger.Attempts attempts) {
+    int receive = JobQueue.receiveCount(message);
+    Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
+    if (exhausted.isPresent()) {
+      return outcomes.failAndDelete(record, message, exhausted.get());
+    }
+    LOG.info("image={} message={} receive={} upload={} attempt {} started ({} unfinished before, limit {})",
+        job.imageId(), message.messageId(), receive, job.uploadId(), attempts.number(), attempts.unfinishedBefore(),
+        limits.maxAttempts());
     VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
         config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
-    heartbeats.put(message.messageId(), heartbeat);
-    Attempt attempt = new Attempt();
+    running.put(message.messageId(), new Running(heartbeat, record));
+    boolean suspect = attempts.unfinishedBefore() > 0;
+    if (suspect) {
+      LOG.warn("image={} message={} attempt {}: {} earlier attempts never reported back, it runs alone", job.imageId(),
+          message.messageId(), attempts.number(), attempts.unfinishedBefore());
+    }
+    return (suspect ? soloGate.awaitAlone() : Future.<Void>succeededFuture())
+        .compose(turn -> runWithDeadline(job, record, message, heartbeat))
+        .eventually(() -> {
+          heartbeat.stop();
+          running.remove(message.messageId());
+          if (suspect) {
+            soloGate.soloEnded();
+          }
+          return Future.succeededFuture();
+        })
+        .recover(err -> retryLater(record, message, err));
+  }
+
+  private Future<Void> runWithDeadline(JobMessage job, ImageRecord record, Message message,
+                                       VisibilityHeartbeat heartbeat) {
+    long started = System.nanoTime();
+    JobAttempt attempt = new JobAttempt();
     // The job's slot is freed when this completes: by the work itself, or by the deadline when the work is only
     // waiting on AWS (an SDK call may take minutes to time out; nothing of ours is held meanwhile).
     Promise<Void> finished = Promise.promise();
@@ -135,13 +186,19 @@ final class JobProcessor {
             message.messageId(), SdkFutures.unwrap(done.cause()).toString());
       }
     });
-    return finished.future()
-        .eventually(() -> {
-          vertx.cancelTimer(deadline);
-          heartbeat.stop();
-          heartbeats.remove(message.messageId());
-          return Future.succeededFuture();
-        });
+    return finished.future().eventually(() -> {
+      vertx.cancelTimer(deadline);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> retryLater(ImageRecord record, Message message, Throwable err) {
+    if (handedBack.contains(message.messageId())) {
+      LOG.info("image={} message={} interrupted after it was handed back at shutdown", record.id(),
+          message.messageId());
+      return Future.succeededFuture();
+    }
+    return outcomes.retryLater(record, message, err);
   }
 
   /**
@@ -149,7 +206,7 @@ final class JobProcessor {
    * own processing overran; otherwise the job goes back to the queue (the deadline handed it back already, or, if
    * the decoder was reading the upload, this fails and {@link #handle} hands it back).
    */
-  private Future<Void> work(JobMessage job, ImageRecord record, Message message, Attempt attempt, long started) {
+  private Future<Void> work(JobMessage job, ImageRecord record, Message message, JobAttempt attempt, long started) {
     return process(record, attempt)
         .compose(result -> store.markProcessed(record, result)
             .map(committed -> {
@@ -163,11 +220,11 @@ final class JobProcessor {
                 : Future.failedFuture(err)))
         .recover(err -> {
           if (attempt.imageAtFault()) {
-            return fail(record, message, "the image took longer than " + config.worker().jobTimeout().toSeconds()
+            return outcomes.fail(record, message, "the image took longer than " + config.worker().jobTimeout().toSeconds()
                 + " s to process");
           }
           return err instanceof ImageRejectedException rejected && !attempt.expired()
-              ? fail(record, message, rejected.getMessage())
+              ? outcomes.fail(record, message, rejected.getMessage())
               : Future.failedFuture(err);
         })
         .compose(done -> queue.delete(message));
@@ -180,7 +237,7 @@ final class JobProcessor {
    * filter, the encoders and the thumbnailer cannot be stopped within their stage and finish it first). We were
    * waiting on S3 or DynamoDB: not the image's fault, the job goes back to the queue after a short backoff.
    */
-  private void deadlinePassed(Attempt attempt, JobMessage job, Message message, VisibilityHeartbeat heartbeat,
+  private void deadlinePassed(JobAttempt attempt, JobMessage job, Message message, VisibilityHeartbeat heartbeat,
                               Promise<Void> finished) {
     heartbeat.stop();
     if (handedBack.contains(message.messageId())) {
@@ -188,7 +245,7 @@ final class JobProcessor {
     }
     long limit = config.worker().jobTimeout().toSeconds();
     int receive = JobQueue.receiveCount(message);
-    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource()) {
+    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource() && !attempt.abort.waitedForMemory()) {
       attempt.overrun = Overrun.IMAGE;
       LOG.warn("image={} message={} receive={} still processing at its deadline of {} s: aborting it, the image"
           + " will be marked failed", job.imageId(), message.messageId(), receive, limit);
@@ -197,28 +254,25 @@ final class JobProcessor {
     }
     attempt.overrun = Overrun.BACKEND;
     if (attempt.stage == Stage.PROCESSING) {
-      // The decoder is blocked reading the upload from S3: abort the download, which ends the read with an
-      // IOException; the job's failure path then hands the message back, once the pool thread is free.
-      LOG.warn("image={} message={} receive={} still reading the upload from S3 at its deadline of {} s: aborting"
-          + " the download, the job goes back to the queue", job.imageId(), message.messageId(), receive, limit);
+      // The decoder is blocked reading the upload from S3, or the job waited for other jobs' memory: abort the wait
+      // and the download, which ends the read with an IOException; the job's failure path then hands the message
+      // back, once the pool thread is free.
+      LOG.warn("image={} message={} receive={} still {} at its deadline of {} s: aborting it, the job goes back to"
+          + " the queue", job.imageId(), message.messageId(), receive, attempt.abort.waitedForMemory()
+          ? "processing after waiting for other jobs' memory" : "reading the upload from S3", limit);
       attempt.abort.abort();
       abortQuietly(attempt.raw, job, message);
       return;
     }
     LOG.warn("image={} message={} receive={} still waiting on {} at its deadline of {} s: the job goes back to the"
         + " queue", job.imageId(), message.messageId(), receive, attempt.stage.waitingOn, limit);
-    release(message, job.imageId()).onComplete(done -> finished.tryComplete());
+    finished.tryFail(new JobAttempt.WaitedPastDeadline("the job's deadline of " + limit + " s passed while it waited on "
+        + attempt.stage.waitingOn));
   }
 
-  private Future<ImageRecord.Result> process(ImageRecord record, Attempt attempt) {
+  private Future<ImageRecord.Result> process(ImageRecord record, JobAttempt attempt) {
     ImageRecord.Upload upload = record.upload().orElseThrow();
-    return SdkFutures.call(vertx, () -> s3.getObject(
-            GetObjectRequest.builder().bucket(config.resources().bucket()).key(upload.rawKey()).build(),
-            AsyncResponseTransformer.<GetObjectResponse>toBlockingInputStream()))
-        .recover(err -> err instanceof NoSuchKeyException
-            ? Future.failedFuture(new ImageRejectedException(
-                RejectReason.CORRUPT, "the uploaded file is missing from storage"))
-            : Future.failedFuture(err))
+    return objects.upload(upload)
         .compose(raw -> {
           if (attempt.expired()) {
             abortQuietly(raw, null, null);
@@ -231,7 +285,7 @@ final class JobProcessor {
               .andThen(done -> attempt.stage = Stage.STORING);
         })
         .compose(image -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
-            : storeResult(record, upload, image))
+            : objects.store(record, upload, image))
         .compose(result -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
             : Future.succeededFuture(result));
   }
@@ -244,12 +298,16 @@ final class JobProcessor {
       // Test-only fault injection (IMAGERY_FAULT_PROCESSING_DELAY_MS): a slow image, on the worker pool.
       Thread.sleep(delay);
     }
+    if (config.worker().faultTransientImageId().filter(record.id()::equals).isPresent()) {
+      // Test-only fault injection (IMAGERY_FAULT_TRANSIENT_IMAGE_ID): a job that fails transiently on every receive.
+      throw new java.io.IOException("a transient failure injected for tests (IMAGERY_FAULT_TRANSIENT_IMAGE_ID)");
+    }
     try (InputStream in = raw) {
       if (config.worker().faultDecodeHangImageId().filter(record.id()::equals).isPresent()) {
         // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
         abort.hangUntilAborted();
       }
-      return pipeline.process(in, options, abort);
+      return pipeline.process(in, options, abort, record.id());
     }
   }
 
@@ -266,116 +324,29 @@ final class JobProcessor {
     }
   }
 
-  private Future<ImageRecord.Result> storeResult(ImageRecord record, ImageRecord.Upload upload, ProcessedImage image) {
-    String resultKey = ObjectKeys.result(record.id(), upload.uploadId(), image.resultFormat().extension());
-    String thumbnailKey = ObjectKeys.thumbnail(record.id(), upload.uploadId());
-    Future<?> result = put(resultKey, image.resultFormat().contentType(), image.result(), record);
-    Future<?> thumbnail = put(thumbnailKey, "image/jpeg", image.thumbnail(), record);
-    return Future.all(result, thumbnail).map(both -> new ImageRecord.Result(resultKey,
-        image.resultFormat().contentType(), thumbnailKey, image.width(), image.height(), clock.instant()));
-  }
-
-  private Future<?> put(String key, String contentType, byte[] bytes, ImageRecord record) {
-    return SdkFutures.call(vertx, () -> s3.putObject(PutObjectRequest.builder()
-            .bucket(config.resources().bucket())
-            .key(key)
-            .contentType(contentType)
-            .contentLength((long) bytes.length)
-            .metadata(Map.of("image-id", record.id(), "upload-id", record.uploadId().orElseThrow()))
-            .build(),
-        AsyncRequestBody.fromBytes(bytes)));
-  }
-
   /**
    * At shutdown, for a job that will not finish in time: stop extending its message and make it visible at once,
    * so another worker takes it now rather than after its visibility timeout.
    */
   Future<Void> handBack(Message message) {
     handedBack.add(message.messageId());
-    VisibilityHeartbeat heartbeat = heartbeats.remove(message.messageId());
-    if (heartbeat != null) {
-      heartbeat.stop();
+    Running job = running.remove(message.messageId());
+    if (job == null) {
+      return queue.changeVisibility(message, 0);
     }
-    LOG.warn("message={} still running at shutdown: making it visible again", message.messageId());
-    return queue.changeVisibility(message, 0);
+    job.heartbeat().stop();
+    LOG.warn("image={} message={} still running at shutdown: making it visible again", job.record().id(),
+        message.messageId());
+    // A shutdown is not the image's fault: the attempt ends, and costs the image none of its chances.
+    Future<Void> ended = outcomes.ended(job.record(), message);
+    return Future.join(ended, queue.changeVisibility(message, 0)).mapEmpty();
   }
 
   /** A newer upload replaced ours while we worked: our results belong to nothing. */
   private Future<Void> superseded(ImageRecord record, ImageRecord.Result result, TransitionConflictException conflict) {
     LOG.info("image={} upload={} superseded while processing ({}), discarding the result", record.id(),
         record.uploadId().orElse("-"), conflict.getMessage());
-    return Future.join(delete(result.resultKey()), delete(result.thumbnailKey())).mapEmpty();
-  }
-
-  private Future<Void> fail(ImageRecord record, Message message, String reason) {
-    LOG.warn("image={} message={} upload={} cannot be processed: {}", record.id(), message.messageId(),
-        record.uploadId().orElse("-"), reason);
-    return store.markFailed(record, reason)
-        .<Void>mapEmpty()
-        .recover(err -> err instanceof TransitionConflictException ? Future.succeededFuture() : Future.failedFuture(err));
-  }
-
-  private Future<Void> delete(String key) {
-    return SdkFutures.call(vertx, () -> s3.deleteObject(
-            DeleteObjectRequest.builder().bucket(config.resources().bucket()).key(key).build()))
-        .mapEmpty();
-  }
-
-  /**
-   * Makes the message visible again after a backoff that grows with its receive count, instead of after the full
-   * visibility timeout; each receive still counts toward the dead-letter queue.
-   */
-  private Future<Void> release(Message message, String imageId) {
-    int delaySeconds = (int) Math.min(config.worker().visibilityTimeoutSeconds(),
-        WorkerVerticle.backoffMs(JobQueue.receiveCount(message) + 2) / 1000);
-    return queue.changeVisibility(message, delaySeconds)
-        .recover(err -> {
-          LOG.warn("image={} message={} could not be released early: {}", imageId, message.messageId(),
-              err.toString());
-          return Future.succeededFuture();
-        });
-  }
-
-  /** Where a job is: what it waits on when its deadline passes decides whose fault the overrun is. */
-  private enum Stage {
-    FETCHING("S3 (the upload)"),
-    PROCESSING("the image"),
-    STORING("S3 or DynamoDB (storing the result, committing processed or failed)");
-
-    final String waitingOn;
-
-    Stage(String waitingOn) {
-      this.waitingOn = waitingOn;
-    }
-  }
-
-  private enum Overrun { IMAGE, BACKEND }
-
-  /** One attempt at a job against its deadline. Confined to the verticle's context, except {@link #abort}. */
-  private static final class Attempt {
-    final AbortHandle abort = new AbortHandle();
-    Stage stage = Stage.FETCHING;
-    /** Null until the deadline passes. */
-    Overrun overrun;
-    ResponseInputStream<GetObjectResponse> raw;
-
-    boolean expired() {
-      return overrun != null;
-    }
-
-    boolean imageAtFault() {
-      return overrun == Overrun.IMAGE;
-    }
-  }
-
-  /** A step not started because the deadline had passed; the deadline has decided the job's fate already. */
-  private static final class DeadlinePassed extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    static final DeadlinePassed INSTANCE = new DeadlinePassed();
-
-    private DeadlinePassed() {
-      super("the job's deadline passed", null, false, false);
-    }
+    return objects.discard(result);
   }
 
   private static String abbreviate(String body) {

@@ -31,6 +31,12 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * shards and the legacy unsharded value) is paged through oldest first, {@value #PAGE_SIZE} at a time, the shards
  * side by side, and a page's claims and sends ({@value #CONCURRENCY} at a time per key) finish before the next page
  * is read, so a pass holds at most one page per key.
+ *
+ * <p>It gives up after {@code maxRequeues}: at the due point after the last allowed requeue (with the defaults,
+ * 8 x 300 s after the upload) the claim's count passes the limit, and the reconciler marks the image {@code failed}
+ * instead of sending another copy. Whatever happened to its jobs (dead-lettered, lost, or stuck behind a backlog that
+ * long), the image then stops waiting; this is the last of the bounds the README states. It never revives an image:
+ * only images still {@code uploaded} are in its index, and a claim's condition requires {@code uploaded}.
  */
 final class Reconciler {
 
@@ -43,22 +49,25 @@ final class Reconciler {
   private final JobQueue queue;
   private final Duration after;
   private final Duration interval;
+  private final int maxRequeues;
   private final Clock clock;
   private long timerId = -1;
   private boolean stopped;
 
-  Reconciler(Vertx vertx, ImageStore store, JobQueue queue, Duration after, Duration interval, Clock clock) {
+  Reconciler(Vertx vertx, ImageStore store, JobQueue queue, Duration after, Duration interval, int maxRequeues,
+             Clock clock) {
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
     this.after = after;
     this.interval = interval;
+    this.maxRequeues = maxRequeues;
     this.clock = clock;
   }
 
   void start() {
-    LOG.info("reconciler: requeueing images waiting over {} s, checking every {} s", after.toSeconds(),
-        interval.toSeconds());
+    LOG.info("reconciler: requeueing images waiting over {} s, checking every {} s, giving up after {} requeues",
+        after.toSeconds(), interval.toSeconds(), maxRequeues);
     scheduleNext();
   }
 
@@ -104,12 +113,43 @@ final class Reconciler {
             sent + (int) batch.stream().filter(f -> f.succeeded() && f.result()).count()));
   }
 
-  /** One image: claim its due point, and send its job only if the claim was ours. */
+  /**
+   * One image: claim its due point, and send its job only if the claim was ours, or, past the last allowed requeue,
+   * mark it failed instead.
+   */
   private Future<Boolean> requeue(ImageStore.Awaiting w, Instant due) {
     return store.claimRequeue(w, due)
         .onFailure(err -> LOG.warn("image={} upload={} due={} requeue not claimed, the next pass tries again: {}",
             w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))
-        .compose(claimed -> claimed ? send(w, due) : Future.succeededFuture(false));
+        .compose(claim -> {
+          if (!claim.claimed()) {
+            return Future.succeededFuture(false);
+          }
+          return claim.requeues() > maxRequeues ? giveUp(w, due, claim.requeues() - 1) : send(w, due);
+        });
+  }
+
+  /** The claim of this due point is ours and no requeue is left: the image ends failed (never sent; not counted). */
+  private Future<Boolean> giveUp(ImageStore.Awaiting w, Instant due, int requeues) {
+    String reason = "processing did not finish within " + Duration.between(w.since(), due).toMinutes()
+        + " min of the upload, after " + requeues + " requeues of its job";
+    return store.get(w.imageId())
+        .compose(record -> record.uploadId().filter(w.uploadId()::equals).isPresent()
+            ? store.markFailed(record, reason).map(committed -> committed.written())
+            : Future.succeededFuture(false))
+        .onSuccess(failed -> {
+          if (failed) {
+            LOG.warn("image={} upload={} due={} gave up: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), reason);
+          }
+        })
+        // Lost a race with the worker's commit (processed or failed meanwhile), or DynamoDB failed: either way the
+        // next pass sees the image as it is now; a claim past the limit is never turned into a send.
+        .recover(err -> {
+          LOG.info("image={} upload={} due={} not marked failed by the reconciler: {}", w.imageId(), w.uploadId(),
+              due.toEpochMilli(), err.toString());
+          return Future.succeededFuture(false);
+        })
+        .map(failed -> false);
   }
 
   private Future<Boolean> send(ImageStore.Awaiting w, Instant due) {

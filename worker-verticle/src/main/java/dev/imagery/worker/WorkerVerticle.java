@@ -2,8 +2,10 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.queue.JobQueue;
+import dev.imagery.worker.image.MemoryBudget;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.WorkerExecutor;
@@ -37,6 +39,7 @@ public final class WorkerVerticle extends VerticleBase {
   private final ImageryConfig config;
   private final AwsClients aws;
   private final Map<Future<Void>, Message> inFlight = new HashMap<>();
+  private final SoloGate soloGate = new SoloGate(inFlight::size);
   private Future<List<Message>> pendingReceive = Future.succeededFuture(List.of());
   private WorkerExecutor pool;
   private JobQueue queue;
@@ -44,6 +47,7 @@ public final class WorkerVerticle extends VerticleBase {
   private Reconciler reconciler;
   private PollLoopLiveness liveness;
   private ManagementServer management;
+  private MemoryBudget memory;
   private boolean polling;
   private boolean stopping;
   private int consecutiveFailures;
@@ -57,6 +61,8 @@ public final class WorkerVerticle extends VerticleBase {
   public Future<?> start() {
     ImageryConfig.Worker worker = config.worker();
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
+    memory = new MemoryBudget(worker.memoryBudgetBytes());
+    logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
     ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
     management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness);
@@ -64,12 +70,21 @@ public final class WorkerVerticle extends VerticleBase {
         .compose(listening -> JobQueue.resolve(vertx, aws.sqs(), config.resources().queue()))
         .onSuccess(resolved -> {
           queue = resolved;
-          processor = new JobProcessor(vertx, pool, store, queue, aws.s3(), config, Clock.systemUTC());
-          LOG.info("worker polling {} with {} slots", queue.url(), worker.concurrency());
+          AttemptLedger ledger = new AttemptLedger(vertx, aws.dynamoDb(), config.resources().table());
+          processor = new JobProcessor(vertx, pool, store, ledger, soloGate, queue, aws.s3(), config,
+              Clock.systemUTC(), memory);
+          LOG.info("worker polling {} with {} slots; an image fails after {} attempts that never reported back, or on"
+              + " the last of {} receives", queue.url(), worker.concurrency(), worker.maxAttempts(),
+              config.resources().maxReceiveCount());
+          if (worker.maxAttempts() >= config.resources().maxReceiveCount()) {
+            LOG.warn("IMAGERY_MAX_ATTEMPTS ({}) is not below IMAGERY_MAX_RECEIVE_COUNT ({}): a poison job reaches the"
+                + " dead-letter queue first and waits for the reconciler's requeue before it fails",
+                worker.maxAttempts(), config.resources().maxReceiveCount());
+          }
           poll();
           if (worker.reconcilerEnabled()) {
             reconciler = new Reconciler(vertx, store, queue, worker.reconcileAfter(), worker.reconcileInterval(),
-                Clock.systemUTC());
+                worker.maxRequeues(), Clock.systemUTC());
             reconciler.start();
           }
         });
@@ -115,15 +130,47 @@ public final class WorkerVerticle extends VerticleBase {
   private ManagementServer.Liveness liveness() {
     int slots = config.worker().concurrency();
     int free = slots - inFlight.size();
-    boolean stalled = !stopping && liveness.stalled(free);
+    // A job running alone holds the intake by design: like a full worker, that is not a stall.
+    boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() ? 0 : free);
     JsonObject details = new JsonObject()
         .put("status", stalled ? "STALLED" : stopping ? "DRAINING" : "UP")
         .put("jobsInFlight", inFlight.size())
         .put("slots", slots)
         .put("receiving", polling)
+        .put("jobsWaitingToRunAlone", soloGate.waiting())
         .put("msSincePollLoopActivity", liveness.sinceActivity().toMillis())
         .put("stallAfterMs", liveness.stallAfter().toMillis());
+    MemoryBudget.Snapshot budget = memory.snapshot();
+    details
+        .put("memoryBudgetBytes", budget.capacityBytes())
+        .put("memoryReservedBytes", budget.reservedBytes())
+        .put("jobsHoldingMemory", budget.holders())
+        .put("jobsWaitingForMemory", budget.waiting())
+        .put("jobsAdmittedAfterWaitingForMemory", budget.admittedAfterWaiting());
     return new ManagementServer.Liveness(!stalled, details);
+  }
+
+  /** What the operator needs to judge the budget: how it compares with the heap and with one image at the limit. */
+  private static void logMemoryBudget(ImageryConfig.Worker worker, long maxHeap) {
+    long budget = worker.memoryBudgetBytes();
+    boolean isDefault = budget == ImageryConfig.Worker.defaultMemoryBudget(maxHeap, worker.maxDecodedBytes());
+    LOG.info("worker memory budget for images: {} MiB{} of a {} MiB heap, for {} slots; one image may take up to {}"
+            + " MiB (IMAGERY_MAX_DECODED_BYTES)", mib(budget),
+        isDefault ? " (the default: two thirds of the heap, at least one image at the limit)" : "", mib(maxHeap),
+        worker.concurrency(), mib(worker.maxDecodedBytes()));
+    if (budget > maxHeap) {
+      LOG.warn("the memory budget ({} MiB) is larger than the heap ({} MiB): it cannot keep concurrent images from"
+          + " running the heap out; raise the heap (-Xmx, the container's memory) or lower"
+          + " IMAGERY_WORKER_MEMORY_BUDGET_BYTES or IMAGERY_MAX_DECODED_BYTES", mib(budget), mib(maxHeap));
+    }
+    if (budget < worker.maxDecodedBytes()) {
+      LOG.warn("the memory budget ({} MiB) is smaller than one image at the limit ({} MiB): such images run alone,"
+          + " taking the whole budget", mib(budget), mib(worker.maxDecodedBytes()));
+    }
+  }
+
+  private static long mib(long bytes) {
+    return bytes / (1024 * 1024);
   }
 
   private Future<Void> releaseUnfinished() {
@@ -134,7 +181,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private void poll() {
     int free = config.worker().concurrency() - inFlight.size();
-    if (stopping || polling || free <= 0) {
+    if (stopping || polling || free <= 0 || soloGate.holdsIntake()) {
       return;
     }
     polling = true;
@@ -175,6 +222,7 @@ public final class WorkerVerticle extends VerticleBase {
       job.onComplete(done -> {
         liveness.touched();
         inFlight.remove(job);
+        soloGate.jobEnded();
         poll();
       });
     }

@@ -1,6 +1,7 @@
 package dev.imagery.api.upload;
 
 import dev.imagery.api.http.ApiException;
+import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageFormat;
 import dev.imagery.shared.image.ImageRecord;
@@ -36,6 +37,7 @@ public final class UploadFlow {
   private static final Logger LOG = LoggerFactory.getLogger(UploadFlow.class);
 
   public static final String FILE_FIELD = "file";
+  private static final long DECODER_SLACK_BYTES = 256 * 1024;
 
   private final Vertx vertx;
   private final ImageStore store;
@@ -45,9 +47,11 @@ public final class UploadFlow {
   private final String bucket;
   private final long maxBytes;
   private final Clock clock;
+  private final UploadBudget budget;
 
   public UploadFlow(Vertx vertx, ImageStore store, JobQueue queue, S3AsyncClient s3Uploads, S3AsyncClient s3,
-                    String bucket, long maxBytes, Clock clock) {
+                    String bucket, long maxBytes, UploadBudget budget, Clock clock) {
+    this.budget = budget;
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
@@ -61,15 +65,38 @@ public final class UploadFlow {
   /** Accepts the upload of {@code request}, which must be paused; the record afterwards. */
   public Future<ImageRecord> accept(String id, HttpServerRequest request) {
     return store.get(id)
-        .compose(current -> {
-          // A client that asked first sends the body only now that we know we can take it.
-          if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
-            request.response().writeContinue();
-          }
-          return FilePartReceiver.receive(request, FILE_FIELD);
-        })
-        .compose(file -> storeRaw(id, file).onFailure(err -> discardRest(file)))
+        .compose(current -> budget.reserve(bufferShare(request)))
+        .compose(room -> receive(id, request).eventually(() -> {
+          room.release(); // the bytes are in S3 (or never will be): the parts buffered for them are gone
+          return Future.succeededFuture();
+        }))
         .compose(upload -> commit(id, upload));
+  }
+
+  private Future<ImageRecord.Upload> receive(String id, HttpServerRequest request) {
+    // A client that asked first sends the body only now that we know we can take it.
+    if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
+      request.response().writeContinue();
+    }
+    return FilePartReceiver.receive(request, FILE_FIELD)
+        .compose(file -> storeRaw(id, file).onFailure(err -> discardRest(file)));
+  }
+
+  /**
+   * What one upload may hold in memory: the SDK's part buffer, or the whole body when that is smaller (a declared
+   * Content-Length), plus the multipart decoder's and the socket's buffers.
+   */
+  static long bufferShare(HttpServerRequest request) {
+    long buffer = AwsClients.UPLOAD_BUFFER_BYTES;
+    String declared = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (declared != null) {
+      try {
+        buffer = Math.min(buffer, Math.max(0, Long.parseLong(declared.trim())));
+      } catch (NumberFormatException e) {
+        // refused by the route before this; the full share is the safe side
+      }
+    }
+    return buffer + DECODER_SLACK_BYTES;
   }
 
   /**

@@ -229,16 +229,24 @@ class ChaosRunTest {
       }
     }
     long redone = processedLines.values().stream().filter(count -> count > 1).count();
+    // Each image's time in "uploaded": from its upload to the record's final transition.
+    Duration longestWait = accepted.keySet().stream()
+        .map(records::get)
+        .filter(record -> record != null && FINAL.contains(record.state()) && record.upload().isPresent())
+        .map(record -> Duration.between(record.upload().get().uploadedAt(), record.updatedAt()))
+        .max(Duration::compareTo).orElse(Duration.ZERO);
     int duplicateJobs = stack.workerLogLines(Pattern.compile("nothing to do: image is processed")).size();
     String cut = cutUploads(api1, records);
 
     String summary = String.format(Locale.ROOT,
-        "chaos: %d accepted, %d processed, %d failed, %d lost, %d duplicated, %d orphaned results, "
+        "chaos: %d accepted, %d processed, %d failed, %d lost (every accepted image final: %s), longest wait in "
+            + "uploaded %.1f s, %d duplicated, %d orphaned results, "
             + "%d missing results, %d orphaned raw, %d dead letters, %d jobs left; "
             + "kills: 1 worker (at %d accepted, %d jobs in flight) 1 api (at %d accepted; %s), both back at %d "
             + "accepted; %d images processed twice, %d duplicate jobs acknowledged without work, commits by receive "
             + "count %s; client: %s; uploads %.1f s, total %.1f s",
-        accepted.size(), processed.size(), failed.size(), lost.size(), duplicated.size(), orphanedResults.size(),
+        accepted.size(), processed.size(), failed.size(), lost.size(), lost.isEmpty() ? "yes" : "NO",
+        longestWait.toMillis() / 1000.0, duplicated.size(), orphanedResults.size(),
         missingResults.size(), orphanedRaw.size(), deadLetters.total(), jobsLeft.total(),
         acceptedAtWorkerKill, jobsHeldAtWorkerKill, acceptedAtApiKill, cut, acceptedWhenBackUp,
         redone, duplicateJobs, receivesOfCommits, client.retrySummary(), uploadSeconds, (System.nanoTime() - started) / 1e9);

@@ -155,8 +155,13 @@ final class ChaosStack implements AutoCloseable {
 
   /** Starts a worker process (returns at once). */
   ServiceProcess startWorker(String name, Map<String, String> overrides) {
+    return startWorker(name, overrides, List.of());
+  }
+
+  /** Starts a worker process with these JVM options too, e.g. its own {@code -Xmx} (returns at once). */
+  ServiceProcess startWorker(String name, Map<String, String> overrides, List<String> jvmOptions) {
     return start(new ServiceProcess.Spec(ServiceProcess.Kind.WORKER, name, OptionalInt.empty(),
-        ServiceProcess.merge(env, overrides), logbackConfig));
+        ServiceProcess.merge(env, overrides), logbackConfig, jvmOptions));
   }
 
   /** Starts {@code dead} again: same settings and port, a log file of its own. */

@@ -46,8 +46,16 @@ final class ServiceProcess implements AutoCloseable {
     }
   }
 
-  /** Everything needed to start (and start again) one service. */
-  record Spec(Kind kind, String name, OptionalInt port, Map<String, String> env, Path logbackConfig) {
+  /**
+   * Everything needed to start (and start again) one service. {@code jvmOptions} come after the defaults below, so
+   * they win (a later {@code -Xmx} replaces the default one).
+   */
+  record Spec(Kind kind, String name, OptionalInt port, Map<String, String> env, Path logbackConfig,
+              List<String> jvmOptions) {
+
+    Spec(Kind kind, String name, OptionalInt port, Map<String, String> env, Path logbackConfig) {
+      this(kind, name, port, env, logbackConfig, List.of());
+    }
   }
 
   private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
@@ -81,9 +89,9 @@ final class ServiceProcess implements AutoCloseable {
         "-XX:+UseSerialGC",
         "-XX:TieredStopAtLevel=1",
         "-Djava.awt.headless=true",
-        "-Dlogback.configurationFile=" + spec.logbackConfig().toAbsolutePath(),
-        "-cp", System.getProperty("java.class.path"),
-        spec.kind().mainClass));
+        "-Dlogback.configurationFile=" + spec.logbackConfig().toAbsolutePath()));
+    command.addAll(spec.jvmOptions());
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), spec.kind().mainClass));
     ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));

@@ -45,6 +45,7 @@ class RequeueClaimTest {
 
     Map<String, AttributeValue> item = item(waiting.id());
     assertThat(item.get(ImageRecord.REQUEUED_AT).n()).isEqualTo(Long.toString(due.plusSeconds(300).toEpochMilli()));
+    assertThat(item.get(ImageRecord.REQUEUES).n()).as("two claims won, two requeues counted").isEqualTo("2");
     assertThat(ImageRecord.fromItem(item)).as("the claims changed nothing of the record, version included")
         .isEqualTo(waiting);
 
@@ -67,11 +68,11 @@ class RequeueClaimTest {
     var racing = java.util.stream.IntStream.range(0, 12).mapToObj(i -> store.claimRequeue(job, due)).toList();
     io.vertx.core.Future.all(racing).await(30, TimeUnit.SECONDS);
 
-    assertThat(racing.stream().filter(claim -> claim.result()).count()).isEqualTo(1);
+    assertThat(racing.stream().filter(claim -> claim.result().claimed()).count()).isEqualTo(1);
   }
 
   private boolean claim(ImageStore.Awaiting job, Instant due) throws Exception {
-    return store.claimRequeue(job, due).await(30, TimeUnit.SECONDS);
+    return store.claimRequeue(job, due).await(30, TimeUnit.SECONDS).claimed();
   }
 
   /**

@@ -43,7 +43,13 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
   }
 
   /** {@code adminToken}: the bearer token of the /admin routes, which are off without one. */
-  public record Api(String host, int port, long maxUploadBytes, Optional<String> adminToken) {
+  /**
+   * @param uploadMemoryBudgetBytes what all uploads of one API instance may hold in memory at once (each holds up to
+   *                                {@code AwsClients.UPLOAD_BUFFER_BYTES} of parts for S3, less when it is smaller)
+   * @param uploadBudgetWait        how long an upload waits for room in that budget before it gets 503
+   */
+  public record Api(String host, int port, long maxUploadBytes, Optional<String> adminToken,
+                    long uploadMemoryBudgetBytes, Duration uploadBudgetWait) {
   }
 
   public record Worker(
@@ -61,10 +67,37 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       int maxJpegScans,
       Duration jobTimeout,
       Optional<String> faultDecodeHangImageId,
+      int maxAttempts,
+      int maxRequeues,
+      Optional<String> faultTransientImageId,
+      long memoryBudgetBytes,
       JpegCodecChoice jpegCodec) {
+
+    /**
+     * Two thirds of the heap for the images of all jobs at once ({@code IMAGERY_WORKER_MEMORY_BUDGET_BYTES} unset),
+     * the rest for what the estimates leave out (the compressed inputs, results waiting to be stored, the SDK's
+     * and Vert.x's buffers); at least one image at the per-image limit, which must always be admitted. On the
+     * Kubernetes worker's 1.5 GiB heap that is 1 GiB: two jobs at the 512 MiB limit side by side.
+     */
+    public static long defaultMemoryBudget(long maxHeapBytes, long maxDecodedBytes) {
+      return Math.max(maxHeapBytes / 3 * 2, maxDecodedBytes);
+    }
 
     public boolean reconcilerEnabled() {
       return !reconcileAfter.isZero();
+    }
+
+    /**
+     * The longest an accepted image can wait in {@code uploaded}, whatever its jobs do to the workers, as long as one
+     * worker runs and DynamoDB answers: the reconciler gives up on it at the due point after its last requeue,
+     * {@code reconcileAfter x 2^maxRequeues} after the upload, and a pass meets that point within 1.5 intervals
+     * (README, "Every accepted image ends"). Empty with the reconciler off: then nothing bounds a lost job.
+     */
+    public Optional<Duration> waitBound() {
+      if (!reconcilerEnabled()) {
+        return Optional.empty();
+      }
+      return Optional.of(reconcileAfter.multipliedBy(1L << maxRequeues).plus(reconcileInterval.multipliedBy(3).dividedBy(2)));
     }
 
     /** Extend visibility well before it runs out: a third of the timeout leaves two chances to fail. */
@@ -136,7 +169,12 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.string("IMAGERY_HOST", "0.0.0.0"),
         env.integer("PORT", 8080, 0, 65535),
         env.longValue("IMAGERY_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, Long.MAX_VALUE),
-        env.optional("IMAGERY_ADMIN_TOKEN"));
+        env.optional("IMAGERY_ADMIN_TOKEN"),
+        // Five uploads' worth of S3 parts (3 x 5 MiB each): the target of 64 MiB over one upload's own use.
+        env.longValue("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", 80L * 1024 * 1024, 16L * 1024 * 1024, 1L << 40),
+        env.millis("IMAGERY_UPLOAD_BUDGET_WAIT_MS", Duration.ofSeconds(2)));
+    long maxDecodedBytes = env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024,
+        64L * 1024 * 1024 * 1024);
     Worker worker = new Worker(
         env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256),
         env.integer("IMAGERY_VISIBILITY_TIMEOUT_SECONDS", 60, 3, 43_200),
@@ -150,13 +188,24 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // Fault injection for tests (a slow image): never set in production.
         env.millis0("IMAGERY_FAULT_PROCESSING_DELAY_MS"),
         // Memory one image may take to decode and process (the worker's DecodeLimits explains the default).
-        env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024, 64L * 1024 * 1024 * 1024),
+        maxDecodedBytes,
         // Scans of a progressive JPEG: each one is another pass of libjpeg over the whole image.
         env.integer("IMAGERY_MAX_JPEG_SCANS", 100, 1, 100_000),
         // One job's bound (README: under the liveness stall bound, over any real image by far).
         Duration.ofSeconds(env.integer("IMAGERY_JOB_TIMEOUT_SECONDS", 120, 1, 3600)),
         // Fault injection for tests (a decode that hangs until the deadline aborts it): never set in production.
         env.optional("IMAGERY_FAULT_DECODE_HANG_IMAGE_ID"),
+        // Attempts whose worker died (crashed, ran out of memory, was killed) before an image ends failed.
+        env.integer("IMAGERY_MAX_ATTEMPTS", 3, 1, 100),
+        // Requeues by the reconciler (at 1, 2, 4... x IMAGERY_RECONCILE_AFTER_SECONDS) before it gives up on an image.
+        env.integer("IMAGERY_MAX_REQUEUES", 3, 0, 20),
+        // Fault injection for tests (a job that fails transiently on every receive): never set in production.
+        env.optional("IMAGERY_FAULT_TRANSIENT_IMAGE_ID"),
+        // What the images of all running jobs may hold at once; less than one image at the limit is allowed (such
+        // images then run alone), more than the heap too (the worker warns at start).
+        env.longValue("IMAGERY_WORKER_MEMORY_BUDGET_BYTES",
+            Worker.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), maxDecodedBytes),
+            16L * 1024 * 1024, 1024L * 1024 * 1024 * 1024),
         // TurboJPEG where Debian's libturbojpeg-java is installed (the container images), else ImageIO.
         env.choice("IMAGERY_JPEG_CODEC", JpegCodecChoice.class, JpegCodecChoice.AUTO));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));

@@ -60,6 +60,22 @@ public record ImageRecord(
    */
   public static final String REQUEUED_AT = "requeuedAt";
 
+  /**
+   * Owned by the reconciler like {@link #REQUEUED_AT}, and written by the same claim: how many times the current
+   * upload's job was queued again. Past {@code IMAGERY_MAX_REQUEUES} the reconciler gives up and marks the image
+   * failed instead of sending another copy.
+   */
+  public static final String REQUEUES = "requeues";
+
+  /**
+   * Owned by the worker's attempt ledger ({@link AttemptLedger}), not part of the record: the processing attempts
+   * at the current upload that started, and those that ended without finishing for a reason that was not the
+   * image's (the worker let go of the job and is still alive). Written by conditional {@code UpdateItem}s that leave
+   * {@code version} alone, dropped by every transition like {@link #REQUEUED_AT}.
+   */
+  public static final String ATTEMPTS_STARTED = "attemptsStarted";
+  public static final String ATTEMPTS_ENDED = "attemptsEnded";
+
   /** Times are kept at the precision DynamoDB stores them, so a record read back equals the one written. */
   public ImageRecord {
     createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);

@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
@@ -144,42 +145,57 @@ public final class ImageStore {
   }
 
   /**
-   * Claims the requeue of {@code waiting} for the due point {@code due}: true for exactly one caller per image,
+   * A requeue claim's outcome: whether this caller won the due point, and how many requeues the current upload has
+   * had, this one included (meaningful when claimed).
+   */
+  public record Claim(boolean claimed, int requeues) {
+    static final Claim LOST = new Claim(false, 0);
+  }
+
+  /**
+   * Claims the requeue of {@code waiting} for the due point {@code due}: claimed for exactly one caller per image,
    * upload and due point, however many reconcilers race. The {@code UpdateItem} succeeds only while the image is
    * still {@code uploaded} with this upload and its last claimed due point is older than {@code due}. It sets
-   * {@link ImageRecord#REQUEUED_AT} and a claim token, and leaves {@code version} and everything else alone, so a
-   * worker's commit (conditional on {@code version}) never fails because of it.
+   * {@link ImageRecord#REQUEUED_AT} and a claim token, counts {@link ImageRecord#REQUEUES}, and leaves {@code version}
+   * and everything else alone, so a worker's commit (conditional on {@code version}) never fails because of it.
    *
    * <p>An SDK retry of a claim whose first attempt had applied fails its condition; the token in the returned item
    * says it was ours, so the claim still counts once.
    */
-  public Future<Boolean> claimRequeue(Awaiting waiting, Instant due) {
+  public Future<Claim> claimRequeue(Awaiting waiting, Instant due) {
     String token = UUID.randomUUID().toString();
     return SdkFutures.call(vertx, () -> dynamoDb.updateItem(UpdateItemRequest.builder()
             .tableName(table)
             .key(Map.of("id", AttributeValue.fromS(waiting.imageId())))
-            .updateExpression("SET #requeuedAt = :due, #claim = :token")
+            .updateExpression("SET #requeuedAt = :due, #claim = :token ADD #requeues :one")
             .conditionExpression(REQUEUE_CONDITION)
             .expressionAttributeNames(Map.of("#state", "state", "#uploadId", "uploadId",
-                "#requeuedAt", ImageRecord.REQUEUED_AT, "#claim", REQUEUE_CLAIM))
+                "#requeuedAt", ImageRecord.REQUEUED_AT, "#claim", REQUEUE_CLAIM, "#requeues", ImageRecord.REQUEUES))
             .expressionAttributeValues(Map.of(
                 ":uploaded", AttributeValue.fromS(ImageState.UPLOADED.wireName()),
                 ":upload", AttributeValue.fromS(waiting.uploadId()),
                 ":due", ImageRecord.n(due.toEpochMilli()),
-                ":token", AttributeValue.fromS(token)))
+                ":token", AttributeValue.fromS(token),
+                ":one", ImageRecord.n(1)))
+            .returnValues(ReturnValue.UPDATED_NEW)
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
             .build()))
-        .map(done -> true)
+        .map(done -> new Claim(true, requeues(done.attributes())))
         .recover(err -> {
           if (err instanceof ConditionalCheckFailedException failed) {
             boolean ours = failed.hasItem() && failed.item().containsKey(REQUEUE_CLAIM)
                 && token.equals(failed.item().get(REQUEUE_CLAIM).s());
             LOG.debug("image={} upload={} requeue for due point {} {}", waiting.imageId(), waiting.uploadId(),
                 due, ours ? "claimed by our own earlier attempt" : "already claimed, or no longer waiting");
-            return Future.succeededFuture(ours);
+            return Future.succeededFuture(ours ? new Claim(true, requeues(failed.item())) : Claim.LOST);
           }
           return Future.failedFuture(err);
         });
+  }
+
+  private static int requeues(Map<String, AttributeValue> item) {
+    AttributeValue value = item.get(ImageRecord.REQUEUES);
+    return value == null ? 0 : Integer.parseInt(value.n());
   }
 
   /** The condition of a requeue claim (see {@link #claimRequeue}); the names and values it uses are fixed there. */

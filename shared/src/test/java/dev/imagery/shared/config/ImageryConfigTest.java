@@ -56,6 +56,42 @@ class ImageryConfigTest {
   }
 
   @Test
+  void theUploadMemoryBudgetHasADefaultAndAFloor() {
+    ImageryConfig.Api defaults = ImageryConfig.fromEnv(Map.of()).api();
+    assertThat(defaults.uploadMemoryBudgetBytes()).isEqualTo(80L * 1024 * 1024);
+    assertThat(defaults.uploadBudgetWait()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", "33554432",
+        "IMAGERY_UPLOAD_BUDGET_WAIT_MS", "500")).api()).satisfies(api -> {
+          assertThat(api.uploadMemoryBudgetBytes()).isEqualTo(32L * 1024 * 1024);
+          assertThat(api.uploadBudgetWait()).isEqualTo(Duration.ofMillis(500));
+        });
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", "1000000")))
+        .hasMessageContaining("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES");
+  }
+
+  @Test
+  void theAttemptAndRequeueLimitsHaveDefaultsAndBoundsAndTheTransientKnobIsOff() {
+    ImageryConfig.Worker defaults = ImageryConfig.fromEnv(Map.of()).worker();
+    assertThat(defaults.maxAttempts()).isEqualTo(3);
+    assertThat(defaults.maxRequeues()).isEqualTo(3);
+    assertThat(defaults.faultTransientImageId()).isEmpty();
+
+    ImageryConfig.Worker set = ImageryConfig.fromEnv(Map.of("IMAGERY_MAX_ATTEMPTS", "5",
+        "IMAGERY_MAX_REQUEUES", "0", "IMAGERY_FAULT_TRANSIENT_IMAGE_ID", "some-id")).worker();
+    assertThat(set.maxAttempts()).isEqualTo(5);
+    assertThat(set.maxRequeues()).isZero();
+    assertThat(set.faultTransientImageId()).contains("some-id");
+
+    assertThat(defaults.waitBound()).as("300 s x 2^3 + 1.5 x 60 s").contains(Duration.ofSeconds(2490));
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_RECONCILE_AFTER_SECONDS", "0")).worker().waitBound()).isEmpty();
+
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_MAX_ATTEMPTS", "0")))
+        .hasMessageContaining("IMAGERY_MAX_ATTEMPTS");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_MAX_REQUEUES", "-1")))
+        .hasMessageContaining("IMAGERY_MAX_REQUEUES");
+  }
+
+  @Test
   void decodeCostLimitsHaveDefaultsAndBounds() {
     ImageryConfig.Worker defaults = ImageryConfig.fromEnv(Map.of()).worker();
     assertThat(defaults.maxDecodedBytes()).isEqualTo(512L * 1024 * 1024);
@@ -70,6 +106,23 @@ class ImageryConfigTest {
         .hasMessageContaining("IMAGERY_MAX_JPEG_SCANS");
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_MAX_DECODED_BYTES", "1000")))
         .hasMessageContaining("IMAGERY_MAX_DECODED_BYTES");
+  }
+
+  @Test
+  void theMemoryBudgetDefaultsToTwoThirdsOfTheHeapButHoldsAtLeastOneImageAtTheLimit() {
+    long mib = 1024 * 1024;
+    // The Kubernetes worker: a 1.5 GiB heap holds two images at the 512 MiB limit.
+    assertThat(ImageryConfig.Worker.defaultMemoryBudget(1536 * mib, 512 * mib)).isEqualTo(1024 * mib);
+    assertThat(ImageryConfig.Worker.defaultMemoryBudget(256 * mib, 512 * mib)).isEqualTo(512 * mib);
+    assertThat(ImageryConfig.fromEnv(Map.of()).worker().memoryBudgetBytes()).isEqualTo(
+        ImageryConfig.Worker.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), 512 * mib));
+
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_MEMORY_BUDGET_BYTES", "104857600")).worker()
+        .memoryBudgetBytes()).isEqualTo(100 * mib);
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_MEMORY_BUDGET_BYTES", "1000000")))
+        .hasMessageContaining("IMAGERY_WORKER_MEMORY_BUDGET_BYTES");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_MEMORY_BUDGET_BYTES", "lots")))
+        .hasMessageContaining("IMAGERY_WORKER_MEMORY_BUDGET_BYTES");
   }
 
   @Test

@@ -23,7 +23,9 @@ import javax.imageio.ImageReader;
  * </ul>
  * Either way the call ends with {@link PipelineAbortedException} (or, if the abort came during the last stage,
  * returns its result, which the caller may discard). A blocked read of the caller's own stream is not
- * interrupted: {@link #waitingOnSource()} tells the caller to abort that stream itself.
+ * interrupted: {@link #waitingOnSource()} tells the caller to abort that stream itself. A call waiting for the
+ * worker's {@link MemoryBudget} stops within {@value MemoryBudget#ABORT_POLL_MS} ms, holding nothing;
+ * {@link #waitingForMemory()} says when it waits.
  *
  * <p>Thread-safe: {@link #abort()} from any thread, the rest from the pipeline's thread.
  */
@@ -33,6 +35,10 @@ public final class AbortHandle {
     private volatile ImageReader reader;
     /** Reads of the caller's stream in progress: more than zero while the pipeline waits for its input. */
     private final AtomicInteger sourceReads = new AtomicInteger();
+    /** The pipeline waits for room in the worker's memory budget (other jobs hold it). */
+    private volatile boolean memoryWait;
+    /** It has waited for the budget, at some point of this call. */
+    private volatile boolean memoryWaited;
 
     /** Stops the pipeline as soon as it notices (see the class comment); idempotent, never blocks. */
     public void abort() {
@@ -58,6 +64,23 @@ public final class AbortHandle {
      */
     public boolean waitingOnSource() {
         return sourceReads.get() > 0;
+    }
+
+    /**
+     * True while the pipeline waits for the worker's {@link MemoryBudget}: the other jobs hold the memory its image
+     * needs. A deadline passing now is not the image's fault either: the job is worth another try.
+     */
+    public boolean waitingForMemory() {
+        return memoryWait;
+    }
+
+    /**
+     * True once the pipeline has had to wait for the worker's {@link MemoryBudget}, whether it still waits or has
+     * been admitted since: the job's time then went partly to other jobs, so an overrun of its deadline cannot be
+     * pinned on its image alone.
+     */
+    public boolean waitedForMemory() {
+        return memoryWaited;
     }
 
     /**
@@ -100,5 +123,14 @@ public final class AbortHandle {
 
     void sourceReadEnded() {
         sourceReads.decrementAndGet();
+    }
+
+    void memoryWaitStarted() {
+        memoryWaited = true;
+        memoryWait = true;
+    }
+
+    void memoryWaitEnded() {
+        memoryWait = false;
     }
 }

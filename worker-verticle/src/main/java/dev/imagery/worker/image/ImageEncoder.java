@@ -18,7 +18,7 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * converted to TYPE_3BYTE_BGR first. No metadata is written: the image was
  * built fresh by the pipeline, so nothing from the upload (EXIF, GPS, ICC, comments) can ride along.
  * JPEG goes through TurboJPEG when {@link JpegCodec#AUTO} finds it ({@link TurboJpeg}: 4:2:0, the accurate DCT,
- * libjpeg's quality scale, a bare JFIF header, as the JDK's writer does, ~3x faster), else through ImageIO.
+ * libjpeg's quality scale, a bare JFIF header, as the JDK's writer does, ~2x faster), else through ImageIO.
  * PNG is written by {@link PngWriter} (Up filter, zlib level 1: smaller than zlib 6 unfiltered, 2x faster than
  * the JDK's writer). Stateless and thread-safe.
  */

@@ -8,20 +8,40 @@ import java.util.concurrent.TimeUnit;
 /**
  * decode -> sepia -> encode result -> thumbnail of the sepia image -> encode thumbnail (JPEG), all in memory.
  * Blocking and CPU-bound (one image per core is the throughput model): run it on a worker thread.
- * Stateless and thread-safe.
+ * Thread-safe; its one state is the {@link MemoryBudget} its calls share: each call holds its image's
+ * {@link ImageHeader#estimatedDecodedBytes()} from the end of the header checks until it returns or throws.
  */
 public final class ImagePipeline {
 
     private final ImageDecoder decoder;
     private final ImageEncoder encoder;
     private final Thumbnailer thumbnailer = new Thumbnailer();
+    private final MemoryBudget memory;
 
-    /** With {@link JpegCodec#AUTO}: TurboJPEG where Debian's libturbojpeg-java is installed. */
+    /**
+     * A pipeline whose calls never wait for memory, for callers that run one image at a time, with
+     * {@link JpegCodec#AUTO}: TurboJPEG where Debian's libturbojpeg-java is installed.
+     */
     public ImagePipeline() {
-        this(JpegCodec.AUTO);
+        this(MemoryBudget.unlimited(), JpegCodec.AUTO);
     }
 
+    /** @param memory the worker's budget, shared by all its jobs (one pipeline per worker) */
+    public ImagePipeline(MemoryBudget memory) {
+        this(memory, JpegCodec.AUTO);
+    }
+
+    /** A pipeline whose calls never wait for memory, with the given JPEG codec. */
     public ImagePipeline(JpegCodec codec) {
+        this(MemoryBudget.unlimited(), codec);
+    }
+
+    /**
+     * @param memory the worker's budget, shared by all its jobs (one pipeline per worker)
+     * @param codec  which library decodes and encodes JPEGs ({@code IMAGERY_JPEG_CODEC})
+     */
+    public ImagePipeline(MemoryBudget memory, JpegCodec codec) {
+        this.memory = memory;
         this.decoder = new ImageDecoder(codec);
         this.encoder = new ImageEncoder(codec);
     }
@@ -43,8 +63,27 @@ public final class ImagePipeline {
      */
     public ProcessedImage process(InputStream raw, PipelineOptions opts, AbortHandle abort)
             throws ImageRejectedException, IOException {
+        return process(raw, opts, abort, "-");
+    }
+
+    /**
+     * {@link #process(InputStream, PipelineOptions, AbortHandle)}, waiting if need be for the image's memory in the
+     * worker's {@link MemoryBudget}, after the header checks and before decoding (the wait ends when
+     * {@code abort} is aborted, with {@link PipelineAbortedException}).
+     *
+     * @param imageId names the image in the log lines of a wait for memory
+     */
+    public ProcessedImage process(InputStream raw, PipelineOptions opts, AbortHandle abort, String imageId)
+            throws ImageRejectedException, IOException {
+        try (Claim claim = new Claim(abort, imageId)) {
+            return process(raw, opts, abort, claim);
+        }
+    }
+
+    private ProcessedImage process(InputStream raw, PipelineOptions opts, AbortHandle abort, Claim claim)
+            throws ImageRejectedException, IOException {
         long t0 = System.nanoTime();
-        DecodedImage decoded = decoder.decode(raw, opts.decodeLimits(), abort);
+        DecodedImage decoded = decoder.decode(raw, opts.decodeLimits(), abort, claim);
         BufferedImage image = decoded.image();
         long t1 = System.nanoTime();
 
@@ -64,6 +103,37 @@ public final class ImagePipeline {
 
         return new ProcessedImage(result, format, thumbnail, decoded.width(), decoded.height(), decoded.format(),
                 millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), millis(t4 - t3));
+    }
+
+    /**
+     * One call's admission: reserves the image's estimate once the decoder has checked its header, and gives it back
+     * when the call ends, whichever way it ends (result, rejection, abort, any exception or error).
+     */
+    private final class Claim implements ImageDecoder.Admission, AutoCloseable {
+
+        private final AbortHandle abort;
+        private final String imageId;
+        private MemoryBudget.Reservation reservation;
+
+        Claim(AbortHandle abort, String imageId) {
+            this.abort = abort;
+            this.imageId = imageId;
+        }
+
+        @Override
+        public void admit(ImageHeader header) {
+            if (reservation != null) {
+                throw new IllegalStateException("the image's memory is reserved already");
+            }
+            reservation = memory.reserve(header.estimatedDecodedBytes(), abort, imageId);
+        }
+
+        @Override
+        public void close() {
+            if (reservation != null) {
+                reservation.close();
+            }
+        }
     }
 
     private static long millis(long nanos) {

@@ -1,0 +1,86 @@
+package dev.imagery.worker;
+
+import dev.imagery.shared.aws.SdkFutures;
+import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ObjectKeys;
+import dev.imagery.worker.image.ImageRejectedException;
+import dev.imagery.worker.image.ProcessedImage;
+import dev.imagery.worker.image.RejectReason;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Clock;
+import java.util.Map;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.model.DeleteObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+
+/**
+ * The worker's S3 side of a job: the upload it reads, the result and thumbnail it writes under keys fixed by the
+ * image and upload ids (so a redelivered job overwrites, never duplicates), and their removal when a newer upload
+ * won.
+ */
+final class ImageObjects {
+
+  private final Vertx vertx;
+  private final S3AsyncClient s3;
+  private final String bucket;
+  private final Clock clock;
+
+  ImageObjects(Vertx vertx, S3AsyncClient s3, String bucket, Clock clock) {
+    this.vertx = vertx;
+    this.s3 = s3;
+    this.bucket = bucket;
+    this.clock = clock;
+  }
+
+  /**
+   * The upload as a blocking stream, for the pipeline on the worker pool; a missing object is the image's fault
+   * (it can never be processed), anything else is transient.
+   */
+  Future<ResponseInputStream<GetObjectResponse>> upload(ImageRecord.Upload upload) {
+    return SdkFutures.call(vertx, () -> s3.getObject(
+            GetObjectRequest.builder().bucket(bucket).key(upload.rawKey()).build(),
+            AsyncResponseTransformer.<GetObjectResponse>toBlockingInputStream()))
+        .recover(err -> err instanceof NoSuchKeyException
+            ? Future.failedFuture(new ImageRejectedException(
+                RejectReason.CORRUPT, "the uploaded file is missing from storage"))
+            : Future.failedFuture(err));
+  }
+
+  /** Stores the result and its thumbnail side by side: the record's result once both are there. */
+  Future<ImageRecord.Result> store(ImageRecord record, ImageRecord.Upload upload, ProcessedImage image) {
+    String resultKey = ObjectKeys.result(record.id(), upload.uploadId(), image.resultFormat().extension());
+    String thumbnailKey = ObjectKeys.thumbnail(record.id(), upload.uploadId());
+    Future<?> result = put(resultKey, image.resultFormat().contentType(), image.result(), record);
+    Future<?> thumbnail = put(thumbnailKey, "image/jpeg", image.thumbnail(), record);
+    return Future.all(result, thumbnail).map(both -> new ImageRecord.Result(resultKey,
+        image.resultFormat().contentType(), thumbnailKey, image.width(), image.height(), clock.instant()));
+  }
+
+  /** Removes a result nobody will reference (its upload was superseded). */
+  Future<Void> discard(ImageRecord.Result result) {
+    return Future.join(delete(result.resultKey()), delete(result.thumbnailKey())).mapEmpty();
+  }
+
+  private Future<?> put(String key, String contentType, byte[] bytes, ImageRecord record) {
+    return SdkFutures.call(vertx, () -> s3.putObject(PutObjectRequest.builder()
+            .bucket(bucket)
+            .key(key)
+            .contentType(contentType)
+            .contentLength((long) bytes.length)
+            .metadata(Map.of("image-id", record.id(), "upload-id", record.uploadId().orElseThrow()))
+            .build(),
+        AsyncRequestBody.fromBytes(bytes)));
+  }
+
+  private Future<Void> delete(String key) {
+    return SdkFutures.call(vertx, () -> s3.deleteObject(DeleteObjectRequest.builder().bucket(bucket).key(key).build()))
+        .mapEmpty();
+  }
+}
