@@ -13,6 +13,7 @@
 #           its pixel-identical baseline copy (jpegtran, libjpeg-turbo-progs), and the same pixels as a PNG
 #           (written by the JDK's PNG writer, through PipelineBench --to-png)
 #   2.3 MP  /usr/share/backgrounds/mate/nature/RainDrops.jpg  (mate-backgrounds; baseline, 4:2:0, q100)
+# TurboJPEG: libturbojpeg-java, installed too (the worker's image has it); IMAGERY_JPEG_CODEC=imageio skips it.
 # sharp is npm's, pinned in bench/sharp/package-lock.json, installed once into target/bench-sharp.
 # Imagery runs ImagePipeline.process from the worker's classes (bench/PipelineBench in its test sources).
 set -euo pipefail
@@ -23,8 +24,9 @@ WARMUP=${2:-20}
 CPU=${BENCH_CPU:-1}
 SMALL=/usr/share/backgrounds/mate/nature/RainDrops.jpg
 LARGE=/usr/share/backgrounds/Dragonfly_by_Bolly.jpg
-if [ ! -f "$SMALL" ] || [ ! -f "$LARGE" ] || ! command -v jpegtran >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends mate-backgrounds lomiri-wallpapers libjpeg-turbo-progs
+if [ ! -f "$SMALL" ] || [ ! -f "$LARGE" ] || ! command -v jpegtran >/dev/null || [ ! -f /usr/share/java/turbojpeg.jar ]; then
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends mate-backgrounds lomiri-wallpapers libjpeg-turbo-progs \
+    libturbojpeg-java
 fi
 # shellcheck source=../tools/pinned-npm.sh
 source tools/pinned-npm.sh

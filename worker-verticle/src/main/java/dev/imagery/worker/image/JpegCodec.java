@@ -20,7 +20,8 @@ public enum JpegCodec {
     /** What this choice means on this machine, for the start-up log. */
     public String describe() {
         return turboJpeg().isPresent()
-                ? "TurboJPEG (" + TurboJpeg.DEBIAN_JAR + "), ImageIO for CMYK, Adobe, ICC-profiled and 12-bit JPEGs"
+                ? "TurboJPEG (" + TurboJpeg.DEBIAN_JAR + "), ImageIO for CMYK, Adobe, ICC-profiled, 12-bit and"
+                        + " many-scan JPEGs"
                 : "ImageIO" + (this == AUTO ? " (no TurboJPEG at " + TurboJpeg.DEBIAN_JAR + ")" : "");
     }
 }
