@@ -251,6 +251,12 @@ final class ChaosStack implements AutoCloseable {
     return counts(deadLetterQueueUrl);
   }
 
+  /** Deletes every job in the queue (ElasticMQ allows it at any time; real SQS once a minute). */
+  void purgeJobs() {
+    join(aws.sqs().purgeQueue(software.amazon.awssdk.services.sqs.model.PurgeQueueRequest.builder()
+        .queueUrl(queueUrl).build()));
+  }
+
   private QueueCounts counts(String url) {
     Map<QueueAttributeName, String> attributes = join(aws.sqs().getQueueAttributes(GetQueueAttributesRequest.builder()
         .queueUrl(url)
