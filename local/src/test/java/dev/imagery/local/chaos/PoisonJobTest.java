@@ -96,9 +96,9 @@ class PoisonJobTest {
     ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
     List<String> siblings = new ArrayList<>();
     for (int i = 0; i < SIBLINGS; i++) {
-      siblings.add(upload(http, UUID.randomUUID().toString()));
+      siblings.add(http.createAndUpload(UUID.randomUUID().toString(), Images.resource("pillow/hopper.jpg")));
       if (i == 1) {
-        upload(http, poison);
+        http.createAndUpload(poison, Images.resource("pillow/hopper.jpg"));
       }
     }
     long uploaded = System.nanoTime();
@@ -146,10 +146,4 @@ class PoisonJobTest {
     return stack.record(id).map(record -> record.state() != ImageState.UPLOADED).orElse(false);
   }
 
-  private static String upload(ApiClient http, String id) {
-    assertThat(http.create(id).status()).isEqualTo(201);
-    ApiClient.Response uploaded = http.upload(id, Images.resource("pillow/hopper.jpg"));
-    assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
-    return id;
-  }
 }
