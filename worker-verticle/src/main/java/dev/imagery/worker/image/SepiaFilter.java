@@ -154,7 +154,11 @@ public final class SepiaFilter {
         }
     }
 
-    /** {@link #applyBgr} for packed R, G, B bytes. */
+    /**
+     * {@link #applyBgr} for packed R, G, B bytes. Two copies on purpose, not one loop taking the channel order as
+     * parameters: with the tables and the field extractors fixed per loop, the JIT keeps them in registers and
+     * shifts by constants; this loop is a quarter of the whole pipeline's time.
+     */
     private static void applyRgb(byte[] data, int from, int to) {
         long[] byRed = BY_RED;
         long[] byGreen = BY_GREEN;
