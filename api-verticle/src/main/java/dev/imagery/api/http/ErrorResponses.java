@@ -39,7 +39,7 @@ public final class ErrorResponses {
     HttpServerResponse response = ctx.response();
     ApiError error = classify(ctx.failure(), ctx.statusCode());
     String where = ctx.request().method() + " " + ctx.request().path();
-    if (error.status() >= 500) {
+    if (error.status() >= 500 && !(ctx.failure() instanceof ApiException)) {
       LOG.error("{} failed with {} {}", where, error.status(), error.code(), ctx.failure());
     } else {
       LOG.info("{} refused with {} {}: {}", where, error.status(), error.code(), error.message());
