@@ -30,7 +30,7 @@ trap cleanup EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 env $PORTS java -jar local/target/imagery-local.jar --emulators-only > "$WORK/emu.log" 2>&1 &
 EMU_PID=$!
-until grep -q "servers are up" "$WORK/emu.log"; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
+until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 # The API at its defaults (it logs no line per create or get).
 PORT=$API_PORT java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &

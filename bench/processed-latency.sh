@@ -30,17 +30,36 @@ trap cleanup EXIT
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 env $PORTS java -jar local/target/imagery-local.jar --emulators-only > "$WORK/emu.log" 2>&1 &
 EMU_PID=$!
-until grep -q "servers are up" "$WORK/emu.log"; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
+until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 PORT=$API_PORT java -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 IMAGERY_MANAGEMENT_PORT=0 java -jar worker-verticle/target/imagery-worker-all.jar > "$WORK/worker.log" 2>&1 &
 WORKER_PID=$!
-until grep -q "started in" "$WORK/worker.log"; do kill -0 $WORKER_PID || { cat "$WORK/worker.log"; exit 1; }; sleep 0.2; done
+until grep -q "started in" "$WORK/worker.log" 2>/dev/null; do kill -0 $WORKER_PID || { cat "$WORK/worker.log"; exit 1; }; sleep 0.2; done
 
 java -cp "$CP" dev.imagery.local.bench.ProcessedLatencyBench "http://127.0.0.1:$API_PORT" "$PHOTO" "$IMAGES" "$WARM_UP" \
   | grep -v '^[0-9][0-9]:[0-9][0-9]:'
-grep -o 'processed in [0-9]* ms' "$WORK/worker.log" | awk '{ print $3 }' | tail -n "$IMAGES" | sort -n | awk '
-  { a[NR] = $1 } END { printf "  worker, message received -> committed (its log)%23s p50 %6.1f ms, p90 %6.1f ms, p99 %6.1f ms\n", "",
-    a[int(NR * 0.5 + 0.999)], a[int(NR * 0.9 + 0.999)], a[int(NR * 0.99 + 0.999)] }'
+# Where the span goes, from the services' own log lines (one clock: same machine), medians over the measured images:
+# the API's "stored" (S3 done) -> "queued" (DynamoDB write and SQS send done), -> the worker's "attempt started"
+# (message received, record read, attempt counted), -> "processed in" (S3 get, decode, sepia, encode, thumbnail,
+# two S3 puts, the conditional commit).
+cat "$WORK/api.log" "$WORK/worker.log" | awk -v n="$IMAGES" '
+  function ms(ts) { split(substr(ts, 12, 12), t, ":"); return (t[1] * 3600 + t[2] * 60 + t[3]) * 1000 }
+  match($0, /image=[0-9a-f-]+/) { id = substr($0, RSTART + 6, RLENGTH - 6) } !RLENGTH { next }
+  / stored [0-9]+ bytes/ { stored[id] = ms($1); order[++k] = id }
+  / queued$/ { queued[id] = ms($1) }
+  / attempt [0-9]+ started/ { started[id] = ms($1) }
+  / processed in [0-9]+ ms/ { done[id] = ms($1) }
+  function median(a, m,   i, j, t) {
+    for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return a[int((m + 1) / 2)]
+  }
+  END {
+    for (i = k - n + 1; i <= k; i++) { id = order[i]; if (!(id in done)) continue; m++
+      q[m] = queued[id] - stored[id]; r[m] = started[id] - queued[id]; w[m] = done[id] - started[id] }
+    printf "  from the logs (medians of %d): stored -> queued %d ms, queued -> worker started %d ms, started -> committed %d ms\n",
+      m, median(q, m), median(r, m), median(w, m)
+  }'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

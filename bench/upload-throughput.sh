@@ -36,7 +36,7 @@ cat "$FILE" > /dev/null   # into the page cache: both sides read it from memory
 
 env $PORTS java -jar local/target/imagery-local.jar --emulators-only --data "$WORK/data" > "$WORK/emu.log" 2>&1 &
 EMU_PID=$!
-until grep -q "servers are up" "$WORK/emu.log"; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
+until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 JFR=()
 [ "${PROFILE:-0}" = 1 ] && JFR=(-XX:StartFlightRecording=filename="$WORK/api.jfr",settings=profile)
