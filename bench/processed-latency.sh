@@ -7,6 +7,7 @@
 # Photo: load/photos/Landscape_0.jpg (1800x1200 = 2.2 MP, 342 KiB, a real photograph: load/photos/SOURCES.md).
 #
 #   bench/processed-latency.sh [IMAGES] [WARM_UP] [PHOTO]     defaults: 200 10 load/photos/Landscape_0.jpg
+#   API_JAR=... bench/processed-latency.sh                      another build of the API, for an A/B comparison
 # Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +33,7 @@ env $PORTS java -jar local/target/imagery-local.jar --emulators-only > "$WORK/em
 EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
-PORT=$API_PORT java -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+PORT=$API_PORT java -jar "${API_JAR:-api-verticle/target/imagery-api-all.jar}" > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 IMAGERY_MANAGEMENT_PORT=0 java -jar worker-verticle/target/imagery-worker-all.jar > "$WORK/worker.log" 2>&1 &

@@ -42,13 +42,14 @@ import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionChe
  * concurrency without a thread per user, and the client costs the 2 shared cores as little as it can.
  *
  * <pre>
- * ApiRateBench BASE_URL [CONCURRENCY=20] [ROUNDS=3] [ROUND_SECONDS=15] [OPEN_SECONDS=30]
+ * ApiRateBench BASE_URL [CONCURRENCY=20] [ROUNDS=5] [ROUND_SECONDS=15] [OPEN_SECONDS=30] [WARM_UP_SECONDS=60]
  * </pre>
+ * The warm-up is long because the API's JIT keeps finding work for a minute: measured from a 15 s warm-up, the API's
+ * CPU per pair fell from 1.8 ms in the first round to 0.65 ms in the third.
  * The DynamoDB endpoint, table and credentials come from the environment ({@link ImageryConfig#fromEnv()}).
  */
 public final class ApiRateBench {
 
-  private static final long WARM_UP_SECONDS = 15;
   private static final long ROUND_WARM_UP_SECONDS = 3;
   private static final int MAX_IN_FLIGHT = 256;
 
@@ -56,7 +57,7 @@ public final class ApiRateBench {
   }
 
   /** One measured window: completed pairs per second, pair latency, failures, arrivals that found no room. */
-  record Result(double rate, double p50Ms, double p99Ms, long errors, long dropped) {
+  record Result(double rate, double p50Ms, double p99Ms, long errors, long dropped, String cpu) {
     @Override
     public String toString() {
       return String.format("%6.0f pairs/s, p50 %6.1f ms, p99 %6.1f ms, %d errors%s", rate, p50Ms, p99Ms, errors,
@@ -64,12 +65,15 @@ public final class ApiRateBench {
     }
   }
 
+  private static final ProcessCpu CPU = new ProcessCpu();
+
   public static void main(String[] args) throws Exception {
     URI base = URI.create(args[0]);
     int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 20;
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
     long roundSeconds = args.length > 3 ? Long.parseLong(args[3]) : 15;
     long openSeconds = args.length > 4 ? Long.parseLong(args[4]) : 30;
+    long warmUpSeconds = args.length > 5 ? Long.parseLong(args[5]) : 60;
     ImageryConfig config = ImageryConfig.fromEnv();
     Vertx vertx = Vertx.vertx();
     try (AwsClients aws = AwsClients.create(config, "bench-api-rate")) {
@@ -80,9 +84,9 @@ public final class ApiRateBench {
       Supplier<CompletableFuture<Void>> api = () -> apiPair(http);
       Supplier<CompletableFuture<Void>> raw = () -> dynamoDbPair(aws.dynamoDb(), config.resources().table());
 
-      System.out.printf("warm-up: %d s of each at concurrency %d%n", WARM_UP_SECONDS, concurrency);
-      closedLoop(api, concurrency, 0, WARM_UP_SECONDS);
-      closedLoop(raw, concurrency, 0, WARM_UP_SECONDS);
+      System.out.printf("warm-up: %d s of each at concurrency %d%n", warmUpSeconds, concurrency);
+      System.out.printf("  API %s%n", closedLoop(api, concurrency, 0, warmUpSeconds));
+      System.out.printf("  DynamoDB direct %s%n", closedLoop(raw, concurrency, 0, warmUpSeconds));
       List<Double> apiRates = new ArrayList<>();
       List<Double> rawRates = new ArrayList<>();
       for (int round = 1; round <= rounds; round++) {
@@ -92,6 +96,7 @@ public final class ApiRateBench {
         rawRates.add(direct.rate());
         System.out.printf("round %d, concurrency %d, %d s each: API %s | DynamoDB direct %s | load %s%n", round,
             concurrency, roundSeconds, viaApi, direct, Load.now());
+        System.out.printf("  API: %s%n  DynamoDB direct: %s%n", viaApi.cpu(), direct.cpu());
       }
       double apiRate = median(apiRates);
       double rawRate = median(rawRates);
@@ -102,7 +107,8 @@ public final class ApiRateBench {
       Result openApi = openLoop(api, rate, ROUND_WARM_UP_SECONDS, openSeconds);
       Result openRaw = openLoop(raw, rate, ROUND_WARM_UP_SECONDS, openSeconds);
       System.out.printf("at a constant %.0f pairs/s (70%% of the direct rate), %d s each:%n  API             %s%n"
-          + "  DynamoDB direct %s%n  load %s%n", rate, openSeconds, openApi, openRaw, Load.now());
+          + "    %s%n  DynamoDB direct %s%n    %s%n  load %s%n", rate, openSeconds, openApi, openApi.cpu(), openRaw,
+          openRaw.cpu(), Load.now());
     } finally {
       vertx.close().await(10, TimeUnit.SECONDS);
     }
@@ -165,10 +171,13 @@ public final class ApiRateBench {
     for (int i = 0; i < concurrency; i++) {
       user(pair, running, window, users);
     }
+    sleepUntil(windowStart);
+    Map<String, Double> cpuBefore = CPU.snapshot();
     sleepUntil(windowEnd);
+    Map<String, Double> cpuAfter = CPU.snapshot();
     running.set(false);
     window.awaitQuiet(users::get);
-    return window.result(windowSeconds, 0);
+    return window.result(windowSeconds, 0, cpuBefore, cpuAfter);
   }
 
   private static void user(Supplier<CompletableFuture<Void>> pair, AtomicBoolean running, Window window,
@@ -199,10 +208,14 @@ public final class ApiRateBench {
     AtomicInteger inFlight = new AtomicInteger();
     AtomicLong dropped = new AtomicLong();
     double intervalNanos = 1e9 / rate;
+    Map<String, Double> cpuBefore = null;
     for (long n = 0; ; n++) {
       long due = start + (long) (n * intervalNanos);
       if (due >= windowEnd) {
         break;
+      }
+      if (cpuBefore == null && due >= windowStart) {
+        cpuBefore = CPU.snapshot();
       }
       while (System.nanoTime() < due) {
         LockSupport.parkNanos(Math.min(200_000, due - System.nanoTime()));
@@ -219,8 +232,9 @@ public final class ApiRateBench {
         window.recordDue(due, System.nanoTime(), err);
       });
     }
+    Map<String, Double> cpuAfter = CPU.snapshot();
     window.awaitQuiet(inFlight::get);
-    return window.result(windowSeconds, dropped.get());
+    return window.result(windowSeconds, dropped.get(), cpuBefore, cpuAfter);
   }
 
   /** The samples of one measured window. */
@@ -268,9 +282,10 @@ public final class ApiRateBench {
       }
     }
 
-    Result result(long windowSeconds, long dropped) {
+    Result result(long windowSeconds, long dropped, Map<String, Double> cpuBefore, Map<String, Double> cpuAfter) {
       return new Result(completed.get() / (double) windowSeconds, latencies.percentileMs(50),
-          latencies.percentileMs(99), errors.get(), dropped);
+          latencies.percentileMs(99), errors.get(), dropped,
+          ProcessCpu.perUnit(cpuBefore, cpuAfter, completed.get(), "pair"));
     }
   }
 
