@@ -7,7 +7,7 @@
 # Runs alternate (API, SDK, SDK with the API's part buffering), after one warm-up run of each.
 #
 #   bench/upload-throughput.sh [SIZE_MB] [RUNS] [XMX]     defaults: 1024 5 512m
-#   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR and prints its hot methods
+#   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR (bench/jfr-profile.sh)
 # Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl, a JDK (jfr for PROFILE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,14 +38,17 @@ env $PORTS java -jar local/target/imagery-local.jar --emulators-only --data "$WO
 EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
-JFR=()
-[ "${PROFILE:-0}" = 1 ] && JFR=(-XX:StartFlightRecording=filename="$WORK/api.jfr",settings=profile)
+JFR=(); SDK_JFR=()
+if [ "${PROFILE:-0}" = 1 ]; then
+  JFR=(-XX:StartFlightRecording=filename="$WORK/api.jfr",settings=profile)
+  SDK_JFR=(-XX:StartFlightRecording=filename="$WORK/sdk.jfr",settings=profile)
+fi
 PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
   java -Xmx"$XMX" "${JFR[@]}" -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "$API/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 
-coproc SDK { exec java -Xmx"$XMX" -cp "$CP" dev.imagery.local.bench.DirectS3Upload 2>&1; }
+coproc SDK { exec java -Xmx"$XMX" "${SDK_JFR[@]}" -cp "$CP" dev.imagery.local.bench.DirectS3Upload 2>&1; }
 SDK_PID=$SDK_PID
 # Reads the helper's answer: the first line that starts with a number (or "ready"/"deleted"), past any log line.
 answer() { local line; while read -r line <&"${SDK[0]}"; do case $line in [0-9]*|ready|deleted*) echo "$line"; return;; error*) echo "$line" >&2; exit 1;; esac; done; exit 1; }
@@ -92,8 +95,9 @@ echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); 1-min load at each r
 grep -o 'stored [0-9]* bytes .* in [0-9]* ms' "$WORK/api.log" | tail -n "$RUNS" | sed 's/^/API log: /'
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd "$API_PID" JFR.dump filename="$WORK/api.jfr" > /dev/null
-  # Top frames of the API's CPU samples (all runs, warm-up included): where an upload's time goes.
-  jfr print --events jdk.ExecutionSample "$WORK/api.jfr" \
-    | awk '/stackTrace = \[/ { getline; sub(/^[ \t]+/, ""); sub(/line:.*/, ""); top[$0]++; n++ }
-           END { for (f in top) printf "%5.1f%% %s\n", 100 * top[f] / n, f }' | sort -rn | head -25
+  jcmd "$SDK_PID" JFR.dump filename="$WORK/sdk.jfr" > /dev/null
+  echo "the API's CPU samples (every run, the warm-up included):"
+  bench/jfr-profile.sh "$WORK/api.jfr" 20
+  echo "the SDK client's CPU samples (both kinds of run):"
+  bench/jfr-profile.sh "$WORK/sdk.jfr" 10
 fi
