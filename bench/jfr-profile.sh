@@ -26,8 +26,11 @@ jfr print --stack-depth 64 --events jdk.ExecutionSample "$FILE" | awk -v top="$T
   /stackTrace = \[/ { in_stack = 1; next }
   in_stack && /^[ \t]*\]/ { in_stack = 0; next }
   in_stack { f = $0; sub(/^[ \t]+/, "", f); sub(/[ \t]+line:.*/, "", f); if (f != "...") frames[++depth] = f }
-  function flush(   i, j) {
+  function flush(   i, j, chain) {
     samples++; self[frames[1]]++
+    chain = ""
+    for (j = 2; j <= depth && j <= 7; j++) { f = frames[j]; sub(/\(.*/, "", f); chain = chain " <- " f }
+    callers[frames[1], chain]++
     for (i = 1; i <= n; i++) for (j = 1; j <= depth; j++) if (frames[j] ~ re[i]) { inside[i]++; break }
     depth = 0
   }
@@ -37,4 +40,14 @@ jfr print --stack-depth 64 --events jdk.ExecutionSample "$FILE" | awk -v top="$T
     for (i = 1; i <= n; i++) printf "  %5.1f%% %s\n", 100 * inside[i] / samples, name[i]
     printf "hottest methods (top of the stack):\n"
     for (f in self) printf "  %5.1f%% %s\n", 100 * self[f] / samples, f | ("sort -rn | head -" top)
+    close("sort -rn | head -" top)
+    # The three hottest, each with the callers it was most often reached through.
+    for (r = 1; r <= 3; r++) {
+      best = ""; for (f in self) if (!(f in shown) && (best == "" || self[f] > self[best])) best = f
+      if (best == "") break
+      shown[best] = 1; bc = ""; bn = 0
+      for (k in callers) { split(k, kk, SUBSEP); if (kk[1] == best && callers[k] > bn) { bn = callers[k]; bc = kk[2] } }
+      m = best; sub(/\(.*/, "", m)
+      printf "%s, most often (%d of %d) via%s\n", m, bn, self[best], bc
+    }
   }'
