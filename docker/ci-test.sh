@@ -26,7 +26,8 @@ cd "$(dirname "$0")/.."
 STARTED=$(date +%s%N)
 CI_DIR=${IMAGERY_CI_DOCKER_DIR:-/tmp/imagery-ci-docker}
 SOCK=$CI_DIR/docker.sock
-BASE_IMAGE=${IMAGERY_CI_BASE_IMAGE:-local/jre17:bookworm}
+# The tag names the package set: a cached base without libturbojpeg-java must not be taken for this one.
+BASE_IMAGE=${IMAGERY_CI_BASE_IMAGE:-local/jre17-turbojpeg:bookworm}
 IMAGES_N=${IMAGERY_CI_IMAGES:-40}
 PHOTO=local/src/test/resources/images/exif-orientation-examples/Landscape_0.jpg   # 1800x1200, SOURCES.md
 SMALL=local/src/test/resources/images/pillow/hopper.jpg                           # 128x128
@@ -191,7 +192,7 @@ else
   log "base $BASE_IMAGE: debootstrap bookworm from $mirror, then the updates from $security"
   rootfs=$CI_DIR/rootfs
   rm -rf "$rootfs"
-  debootstrap --variant=minbase --include=openjdk-17-jre-headless bookworm "$rootfs" "$mirror" \
+  debootstrap --variant=minbase --include=openjdk-17-jre-headless,libturbojpeg-java bookworm "$rootfs" "$mirror" \
     >"$CI_DIR/debootstrap.log" 2>&1 || { tail -n 30 "$CI_DIR/debootstrap.log" >&2; die "debootstrap"; }
   # debootstrap takes bookworm as released: add bookworm-updates and bookworm-security and upgrade (the JRE,
   # for one, gets its security releases there). The JRE's postinst needs /proc.
@@ -270,6 +271,12 @@ for s in emulators api api-2 worker worker-2; do
   [[ $(docker inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$(cid "$s")") == true ]] || die "$s: root filesystem not read-only"
 done
 [[ $(docker exec "$(cid worker)" id -u) == 10001 ]] || die "the worker process is not uid 10001"
+# The worker image has libturbojpeg-java: the worker says so once it has its queue (just after it turns healthy).
+codec_line() { docker logs "$(cid worker)" 2>&1 | grep -o 'JPEG codec: [A-Za-z]*' | head -1; }
+logs_codec() { [[ -n $(codec_line) ]]; }
+poll 60 "the worker's JPEG codec line" logs_codec
+[[ $(codec_line) == 'JPEG codec: TurboJPEG' ]] || die "the worker image does not take the TurboJPEG path: '$(codec_line)'"
+log "worker: $(codec_line)"
 # ---- 2. health endpoints ----
 for u in "$API1/health/live" "$API2/health/live" "$API1/health/ready" \
          "http://127.0.0.1:$IMAGERY_MANAGEMENT_PORT/health/live" "http://127.0.0.1:$IMAGERY_WORKER_2_MANAGEMENT_PORT/health/live"; do

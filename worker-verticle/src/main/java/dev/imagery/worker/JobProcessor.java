@@ -10,7 +10,11 @@ import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.TransitionConflictException;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
+import dev.imagery.worker.JobAttempt.DeadlinePassed;
+import dev.imagery.worker.JobAttempt.Stage;
+import dev.imagery.worker.image.AbortHandle;
 import dev.imagery.worker.image.ImagePipeline;
+import dev.imagery.worker.image.JpegCodec;
 import dev.imagery.worker.image.ImageRejectedException;
 import dev.imagery.worker.image.MemoryBudget;
 import dev.imagery.worker.image.PipelineOptions;
@@ -24,12 +28,8 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
-import dev.imagery.worker.JobAttempt.DeadlinePassed;
-import dev.imagery.worker.JobAttempt.Overrun;
-import dev.imagery.worker.JobAttempt.Stage;
-import dev.imagery.worker.image.AbortHandle;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.ResponseInputStream;
@@ -74,7 +74,6 @@ final class JobProcessor {
                JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory) {
     this.soloGate = soloGate;
     this.vertx = vertx;
-    this.pipeline = new ImagePipeline(memory);
     this.pool = pool;
     this.store = store;
     this.ledger = ledger;
@@ -86,6 +85,9 @@ final class JobProcessor {
     ImageryConfig.Worker worker = config.worker();
     this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
         worker.jpegQuality(), worker.thumbnailSize(), worker.maxDecodedBytes(), worker.maxJpegScans());
+    JpegCodec codec = JpegCodec.valueOf(worker.jpegCodec().name());
+    this.pipeline = new ImagePipeline(memory, codec);
+    LOG.info("JPEG codec: {}", codec.describe());
   }
 
   /** Handles one message; never fails, whatever happened is logged and left to the queue. */
@@ -121,12 +123,17 @@ final class JobProcessor {
     if (!current || record.state() != ImageState.UPLOADED) {
       return nothingToDo(job, message, record);
     }
+    return begin(job, record, message)
+        .compose(begun -> begun.isEmpty() ? Future.succeededFuture() : start(job, record, message, begun.get()));
+  }
+
+  /** Counts an attempt; empty (and the message deleted) when the image no longer waits for this upload. */
+  private Future<Optional<AttemptLedger.Attempts>> begin(JobMessage job, ImageRecord record, Message message) {
     return ledger.begin(record)
         .map(Optional::of)
         .recover(err -> err instanceof TransitionConflictException conflict
             ? nothingToDo(job, message, conflict.current()).map(done -> Optional.<AttemptLedger.Attempts>empty())
-            : Future.failedFuture(err))
-        .compose(begun -> begun.isEmpty() ? Future.succeededFuture() : start(job, record, message, begun.get()));
+            : Future.failedFuture(err));
   }
 
   private Future<Void> nothingToDo(JobMessage job, Message message, ImageRecord record) {
@@ -135,35 +142,55 @@ final class JobProcessor {
     return queue.delete(message);
   }
 
-  /** This attempt is counted: fail the image if its earlier attempts used up its chances, else run the job. */
+  /**
+   * This attempt is counted: fail the image if its earlier attempts used up its chances, else run the job; a suspect
+   * (an earlier attempt never reported back) runs alone ({@link SoloGate}). A suspect that has to wait for its turn
+   * gives its attempt back while it waits and counts it again when its turn comes, so that a worker dying meanwhile
+   * (taken down by another suspect) does not cost it a chance it never used.
+   */
   private Future<Void> start(JobMessage job, ImageRecord record, Message message, AttemptLedger.Attempts attempts) {
-    int receive = JobQueue.receiveCount(message);
     Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
     if (exhausted.isPresent()) {
       return outcomes.failAndDelete(record, message, exhausted.get());
     }
-    LOG.info("image={} message={} receive={} upload={} attempt {} started ({} unfinished before, limit {})",
-        job.imageId(), message.messageId(), receive, job.uploadId(), attempts.number(), attempts.unfinishedBefore(),
-        limits.maxAttempts());
     VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
         config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
     running.put(message.messageId(), new Running(heartbeat, record));
     boolean suspect = attempts.unfinishedBefore() > 0;
-    if (suspect) {
-      LOG.warn("image={} message={} attempt {}: {} earlier attempts never reported back, it runs alone", job.imageId(),
-          message.messageId(), attempts.number(), attempts.unfinishedBefore());
+    Future<Void> turn = suspect ? soloGate.awaitAlone() : Future.succeededFuture();
+    Future<Optional<AttemptLedger.Attempts>> counted;
+    if (turn.isComplete()) {
+      counted = Future.succeededFuture(Optional.of(attempts));
+    } else {
+      LOG.warn("image={} message={} attempt {}: {} earlier attempts never reported back, it waits to run alone",
+          job.imageId(), message.messageId(), attempts.number(), attempts.unfinishedBefore());
+      counted = outcomes.ended(record, message)
+          .compose(givenBack -> turn)
+          .compose(alone -> begin(job, record, message));
     }
-    return (suspect ? soloGate.awaitAlone() : Future.<Void>succeededFuture())
-        .compose(turn -> runWithDeadline(job, record, message, heartbeat))
+    return counted
+        .compose(again -> again.isEmpty() ? Future.succeededFuture() : run(job, record, message, heartbeat, again.get()))
         .eventually(() -> {
           heartbeat.stop();
           running.remove(message.messageId());
           if (suspect) {
-            soloGate.soloEnded();
+            soloGate.soloEnded(); // turn is granted by now: every path above waited for it
           }
           return Future.succeededFuture();
         })
         .recover(err -> retryLater(record, message, err));
+  }
+
+  private Future<Void> run(JobMessage job, ImageRecord record, Message message, VisibilityHeartbeat heartbeat,
+                           AttemptLedger.Attempts attempts) {
+    Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
+    if (exhausted.isPresent()) {
+      return outcomes.failAndDelete(record, message, exhausted.get()); // other workers' attempts, while it waited
+    }
+    LOG.info("image={} message={} receive={} upload={} attempt {} started ({} unfinished before, limit {}){}",
+        job.imageId(), message.messageId(), JobQueue.receiveCount(message), job.uploadId(), attempts.number(),
+        attempts.unfinishedBefore(), limits.maxAttempts(), attempts.unfinishedBefore() > 0 ? ", alone" : "");
+    return runWithDeadline(job, record, message, heartbeat);
   }
 
   private Future<Void> runWithDeadline(JobMessage job, ImageRecord record, Message message,
@@ -227,44 +254,15 @@ final class JobProcessor {
         .compose(done -> queue.delete(message));
   }
 
-  /**
-   * The job's deadline ({@code IMAGERY_JOB_TIMEOUT_SECONDS}): the heartbeat stops, and whose fault the overrun is
-   * decides the rest. The image's own processing (decode, filter, encode) overran: abort it; the job fails the image
-   * once the pool thread has let go, so the slot is never booked twice (the decoder stops at its next read; the
-   * filter, the encoders and the thumbnailer cannot be stopped within their stage and finish it first). We were
-   * waiting on S3 or DynamoDB: not the image's fault, the job goes back to the queue after a short backoff.
-   */
+  /** The job's deadline ({@code IMAGERY_JOB_TIMEOUT_SECONDS}): the heartbeat stops; {@link JobAttempt} decides. */
   private void deadlinePassed(JobAttempt attempt, JobMessage job, Message message, VisibilityHeartbeat heartbeat,
                               Promise<Void> finished) {
     heartbeat.stop();
     if (handedBack.contains(message.messageId())) {
       return; // shutting down: the message is no longer ours
     }
-    long limit = config.worker().jobTimeout().toSeconds();
-    int receive = JobQueue.receiveCount(message);
-    if (attempt.stage == Stage.PROCESSING && !attempt.abort.waitingOnSource() && !attempt.abort.waitedForMemory()) {
-      attempt.overrun = Overrun.IMAGE;
-      LOG.warn("image={} message={} receive={} still processing at its deadline of {} s: aborting it, the image"
-          + " will be marked failed", job.imageId(), message.messageId(), receive, limit);
-      attempt.abort.abort();
-      return;
-    }
-    attempt.overrun = Overrun.BACKEND;
-    if (attempt.stage == Stage.PROCESSING) {
-      // The decoder is blocked reading the upload from S3, or the job waited for other jobs' memory: abort the wait
-      // and the download, which ends the read with an IOException; the job's failure path then hands the message
-      // back, once the pool thread is free.
-      LOG.warn("image={} message={} receive={} still {} at its deadline of {} s: aborting it, the job goes back to"
-          + " the queue", job.imageId(), message.messageId(), receive, attempt.abort.waitedForMemory()
-          ? "processing after waiting for other jobs' memory" : "reading the upload from S3", limit);
-      attempt.abort.abort();
-      abortQuietly(attempt.raw, job, message);
-      return;
-    }
-    LOG.warn("image={} message={} receive={} still waiting on {} at its deadline of {} s: the job goes back to the"
-        + " queue", job.imageId(), message.messageId(), receive, attempt.stage.waitingOn, limit);
-    finished.tryFail(new JobAttempt.WaitedPastDeadline("the job's deadline of " + limit + " s passed while it waited on "
-        + attempt.stage.waitingOn));
+    attempt.deadlinePassed(job.imageId(), message.messageId(), JobQueue.receiveCount(message),
+        config.worker().jobTimeout().toSeconds(), finished);
   }
 
   private Future<ImageRecord.Result> process(ImageRecord record, JobAttempt attempt) {
@@ -272,7 +270,7 @@ final class JobProcessor {
     return objects.upload(upload)
         .compose(raw -> {
           if (attempt.expired()) {
-            abortQuietly(raw, null, null);
+            JobAttempt.abortQuietly(raw, null, null);
             return Future.failedFuture(DeadlinePassed.INSTANCE);
           }
           attempt.raw = raw;
@@ -305,19 +303,6 @@ final class JobProcessor {
         abort.hangUntilAborted();
       }
       return pipeline.process(in, options, abort, record.id());
-    }
-  }
-
-  /** Ends the download (and a read blocked on it) without draining it; never throws. */
-  private static void abortQuietly(ResponseInputStream<GetObjectResponse> raw, JobMessage job, Message message) {
-    if (raw == null) {
-      return;
-    }
-    try {
-      raw.abort();
-    } catch (RuntimeException e) {
-      LOG.warn("image={} message={} could not abort the download: {}", job == null ? "-" : job.imageId(),
-          message == null ? "-" : message.messageId(), e.toString());
     }
   }
 

@@ -114,6 +114,10 @@ final class ChaosStack implements AutoCloseable {
       env.put("IMAGERY_HOST", "127.0.0.1");
       // Several workers share this host: each takes a free management port.
       env.put("IMAGERY_MANAGEMENT_PORT", "0");
+      // Several JVMs start at once on 2 shared cores, and DynamoDB Local then answers a first DescribeTable in more
+      // than the production 3 s a try (seen in CI: an API that never started). As in docker/compose.ci.yaml.
+      env.put("IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS", "10000");
+      env.put("IMAGERY_DYNAMODB_CALL_TIMEOUT_MS", "30000");
       env.putAll(RecordedCalls.env());
       env.putAll(sharedEnv);
       ImageryConfig config = ImageryConfig.fromEnv(env);
@@ -249,6 +253,12 @@ final class ChaosStack implements AutoCloseable {
 
   QueueCounts deadLetters() {
     return counts(deadLetterQueueUrl);
+  }
+
+  /** Deletes every job in the queue (ElasticMQ allows it at any time; real SQS once a minute). */
+  void purgeJobs() {
+    join(aws.sqs().purgeQueue(software.amazon.awssdk.services.sqs.model.PurgeQueueRequest.builder()
+        .queueUrl(queueUrl).build()));
   }
 
   private QueueCounts counts(String url) {

@@ -64,7 +64,7 @@ class JobDeadlineTest {
     ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
 
     long uploaded = System.nanoTime();
-    upload(http, hanging);
+    http.createAndUpload(hanging, Images.resource("pillow/hopper.jpg"));
     ImageRecord failed = awaitFinal(hanging, Duration.ofSeconds(60));
     Duration toFailed = Duration.ofNanos(System.nanoTime() - uploaded);
 
@@ -78,7 +78,7 @@ class JobDeadlineTest {
 
     String next = UUID.randomUUID().toString();
     long nextUploaded = System.nanoTime();
-    upload(http, next);
+    http.createAndUpload(next, Images.resource("pillow/hopper.jpg"));
     ImageRecord processed = awaitFinal(next, Duration.ofSeconds(60));
     Duration nextToProcessed = Duration.ofNanos(System.nanoTime() - nextUploaded);
     assertThat(processed.state()).as("the worker goes on serving").isEqualTo(ImageState.PROCESSED);
@@ -109,11 +109,6 @@ class JobDeadlineTest {
         + " ms, heartbeats before the deadline " + heartbeats.size());
   }
 
-  private static void upload(ApiClient http, String id) {
-    assertThat(http.create(id).status()).isEqualTo(201);
-    ApiClient.Response uploaded = http.upload(id, Images.resource("pillow/hopper.jpg"));
-    assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
-  }
 
   private ImageRecord awaitFinal(String id, Duration timeout) {
     return Poll.await("image " + id + " to be final", timeout, () -> stack.record(id).orElseThrow(),

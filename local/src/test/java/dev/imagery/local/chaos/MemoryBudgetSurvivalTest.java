@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>with the budget out of the way (1 TiB): the four decode side by side, the heap runs out and the process
  *       exits, which is what the budget is for (and the proof that these images are heavy enough for this heap);
  *   <li>with the default budget (two thirds of the heap): the images take turns for the memory, the worker stays
- *       up, and all four end {@code processed} (the messages the first worker died holding come back after their
- *       visibility timeout).
+ *       up, and all four end {@code processed}. These are four fresh images (the queue is purged first): the ones
+ *       the first worker died holding have an attempt that never reported back, so any worker runs them one at a
+ *       time ({@code SoloGate}), which would hide the budget.
  * </ol>
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
@@ -69,13 +70,7 @@ class MemoryBudgetSurvivalTest {
     api.awaitReady(ChaosStack.START_TIMEOUT);
     ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(60));
     // Queued before any worker runs: a worker's first receive takes all four.
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < IMAGES; i++) {
-      String id = http.createImage();
-      ApiClient.Response uploaded = http.upload(id, HeavyImages.jpeg(WIDTH, HEIGHT, false, i));
-      assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
-      ids.add(id);
-    }
+    List<String> ids = uploadHeavyImages(http);
     Map<String, String> worker = Map.of(
         "IMAGERY_WORKER_CONCURRENCY", Integer.toString(IMAGES),
         "IMAGERY_MAX_DECODED_BYTES", Long.toString(MAX_DECODED_BYTES));
@@ -91,6 +86,10 @@ class MemoryBudgetSurvivalTest {
     long processedBeforeDeath = ids.stream().filter(id -> state(id) == ImageState.PROCESSED).count();
     assertThat(processedBeforeDeath).as("it died before it had processed them all").isLessThan(IMAGES);
 
+    // The next worker gets four fresh images, not the ones the first one died holding: those now have an attempt
+    // that never reported back, and the worker would run them one at a time anyway (SoloGate), budget or not.
+    stack.purgeJobs();
+    ids = uploadHeavyImages(http);
     long budgetedStart = System.nanoTime();
     ServiceProcess budgeted = stack.startWorker("worker-with-budget", worker, jvm);
     budgeted.awaitReady(ChaosStack.START_TIMEOUT);
@@ -120,6 +119,17 @@ class MemoryBudgetSurvivalTest {
         + (budget / (1024 * 1024)) + " MiB budget all processed " + toAllProcessed + " ms after its start, "
         + live.getLong("jobsAdmittedAfterWaitingForMemory") + " waited for memory " + waits);
     budgeted.stopGracefully(Duration.ofSeconds(60));
+  }
+
+  private static List<String> uploadHeavyImages(ApiClient http) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < IMAGES; i++) {
+      String id = http.createImage();
+      ApiClient.Response uploaded = http.upload(id, HeavyImages.jpeg(WIDTH, HEIGHT, false, i));
+      assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
+      ids.add(id);
+    }
+    return ids;
   }
 
   private ImageState state(String id) {

@@ -77,7 +77,9 @@ class PoisonJobTest {
     assertThat(outcome.kills).isEqualTo(MAX_ATTEMPTS);
     List<String> requeues = stack.workerLogLines(Pattern.compile("requeued image=" + outcome.poisonId + " "));
     assertThat(requeues).as("brought back from the dead-letter queue's side by the reconciler, once").hasSize(1);
-    assertThat(stack.deadLetters().total()).as("the first message, dead-lettered, and nothing else").isEqualTo(1);
+    // At least the poison's first message. A sibling killed beside it (or while it waited for its turn behind it) on
+    // both of its receives is dead-lettered too; the reconciler requeued it like the poison, and it was processed.
+    assertThat(stack.deadLetters().total()).as("the poison's first message, dead-lettered").isGreaterThanOrEqualTo(1);
     outcome.report("dead-lettered, then requeued");
   }
 
@@ -94,9 +96,9 @@ class PoisonJobTest {
     ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
     List<String> siblings = new ArrayList<>();
     for (int i = 0; i < SIBLINGS; i++) {
-      siblings.add(upload(http, UUID.randomUUID().toString()));
+      siblings.add(http.createAndUpload(UUID.randomUUID().toString(), Images.resource("pillow/hopper.jpg")));
       if (i == 1) {
-        upload(http, poison);
+        http.createAndUpload(poison, Images.resource("pillow/hopper.jpg"));
       }
     }
     long uploaded = System.nanoTime();
@@ -144,10 +146,4 @@ class PoisonJobTest {
     return stack.record(id).map(record -> record.state() != ImageState.UPLOADED).orElse(false);
   }
 
-  private static String upload(ApiClient http, String id) {
-    assertThat(http.create(id).status()).isEqualTo(201);
-    ApiClient.Response uploaded = http.upload(id, Images.resource("pillow/hopper.jpg"));
-    assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
-    return id;
-  }
 }

@@ -55,8 +55,8 @@ class TransientFailureTest {
     ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
 
     long uploaded = System.nanoTime();
-    upload(http, failing);
-    String other = upload(http, UUID.randomUUID().toString());
+    http.createAndUpload(failing, Images.resource("pillow/hopper.jpg"));
+    String other = http.createAndUpload(UUID.randomUUID().toString(), Images.resource("pillow/hopper.jpg"));
     ImageRecord failed = Poll.await("image " + failing + " to be final", Duration.ofSeconds(90),
         () -> stack.record(failing).orElseThrow(), record -> record.state() != ImageState.UPLOADED);
     Duration toFailed = Duration.ofNanos(System.nanoTime() - uploaded);
@@ -79,10 +79,4 @@ class TransientFailureTest {
         + " retries, dead letters 0");
   }
 
-  private static String upload(ApiClient http, String id) {
-    assertThat(http.create(id).status()).isEqualTo(201);
-    ApiClient.Response uploaded = http.upload(id, Images.resource("pillow/hopper.jpg"));
-    assertThat(uploaded.status()).as("upload: %s", uploaded).isEqualTo(202);
-    return id;
-  }
 }

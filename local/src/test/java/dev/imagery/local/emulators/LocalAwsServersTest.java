@@ -532,7 +532,9 @@ class LocalAwsServersTest {
       if (!Files.isReadable(path)) {
         continue;
       }
-      for (String line : Files.readAllLines(path).subList(1, Files.readAllLines(path).size())) {
+      // Read once: the table changes between two reads on a busy machine.
+      List<String> lines = Files.readAllLines(path);
+      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
         String[] fields = line.trim().split("\\s+");
         String[] local = fields[1].split(":");
         boolean listening = fields[3].equals("0A");

@@ -3,6 +3,8 @@ package dev.imagery.local.it;
 import dev.imagery.shared.queue.JobMessage;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
@@ -52,6 +54,15 @@ final class Backend {
             .build()).join().attributes();
     return Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES))
         + Integer.parseInt(attributes.get(QueueAttributeName.APPROXIMATE_NUMBER_OF_MESSAGES_NOT_VISIBLE));
+  }
+
+  /** The image's whole item, as DynamoDB holds it (consistent read), attributes outside the record included. */
+  Map<String, AttributeValue> item(String id) {
+    return stack.imagery.aws().dynamoDb().getItem(GetItemRequest.builder()
+        .tableName(stack.imagery.config().resources().table())
+        .key(Map.of("id", AttributeValue.fromS(id)))
+        .consistentRead(true)
+        .build()).join().item();
   }
 
   int pendingJobs() {

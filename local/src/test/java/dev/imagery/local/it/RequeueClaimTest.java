@@ -15,7 +15,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /**
@@ -95,10 +94,6 @@ class RequeueClaimTest {
   }
 
   private Map<String, AttributeValue> item(String id) {
-    return stack.imagery.aws().dynamoDb().getItem(GetItemRequest.builder()
-        .tableName(stack.imagery.config().resources().table())
-        .key(Map.of("id", AttributeValue.fromS(id)))
-        .consistentRead(true)
-        .build()).join().item();
+    return new Backend(stack).item(id);
   }
 }

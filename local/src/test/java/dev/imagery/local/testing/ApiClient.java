@@ -107,6 +107,19 @@ public final class ApiClient {
     return created.json().getString("id");
   }
 
+  /** Creates {@code id} with PUT and uploads {@code content}; fails unless they answer 201 and 202. The id. */
+  public String createAndUpload(String id, byte[] content) {
+    Response created = create(id);
+    if (created.status() != 201) {
+      throw new AssertionError("create " + id + " answered " + created);
+    }
+    Response uploaded = upload(id, content);
+    if (uploaded.status() != 202) {
+      throw new AssertionError("upload " + id + " answered " + uploaded);
+    }
+    return id;
+  }
+
   /** Uploads {@code content} as the multipart field {@code field}, with a Content-Length. */
   public Response upload(String id, String field, String filename, byte[] content) {
     Multipart body = new Multipart().file(field, filename, content);

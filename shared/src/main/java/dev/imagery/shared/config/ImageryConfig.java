@@ -70,7 +70,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       int maxAttempts,
       int maxRequeues,
       Optional<String> faultTransientImageId,
-      long memoryBudgetBytes) {
+      long memoryBudgetBytes,
+      JpegCodecChoice jpegCodec) {
 
     /**
      * Two thirds of the heap for the images of all jobs at once ({@code IMAGERY_WORKER_MEMORY_BUDGET_BYTES} unset),
@@ -110,6 +111,14 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
    * an admin token). Bound on the same address as the API.
    */
   public record Management(String host, int port) {
+  }
+
+  /** Which library decodes and encodes JPEGs. */
+  public enum JpegCodecChoice {
+    /** TurboJPEG when Debian's libturbojpeg-java is installed, else ImageIO. */
+    AUTO,
+    /** ImageIO always. */
+    IMAGEIO
   }
 
   /** Which format the sepia result is written in. */
@@ -196,7 +205,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         // images then run alone), more than the heap too (the worker warns at start).
         env.longValue("IMAGERY_WORKER_MEMORY_BUDGET_BYTES",
             Worker.defaultMemoryBudget(Runtime.getRuntime().maxMemory(), maxDecodedBytes),
-            16L * 1024 * 1024, 1024L * 1024 * 1024 * 1024));
+            16L * 1024 * 1024, 1024L * 1024 * 1024 * 1024),
+        // TurboJPEG where Debian's libturbojpeg-java is installed (the container images), else ImageIO.
+        env.choice("IMAGERY_JPEG_CODEC", JpegCodecChoice.class, JpegCodecChoice.AUTO));
     Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));

@@ -56,9 +56,9 @@ public final class AttemptLedger {
       return Math.max(0, started - 1 - ended);
     }
 
-    /** This attempt's number, 1 for the first. */
+    /** This attempt's number among those that count (attempts that ended, not the image's fault, don't): 1 first. */
     public int number() {
-      return started;
+      return Math.max(1, started - ended);
     }
   }
 

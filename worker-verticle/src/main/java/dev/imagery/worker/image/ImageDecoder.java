@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import javax.imageio.IIOException;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
@@ -23,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes the first frame of an untrusted upload into TYPE_3BYTE_BGR, or says why it never can be.
+ * Decodes the first frame of an untrusted upload into either {@link PixelLayout} (TYPE_3BYTE_BGR or its R, G, B
+ * twin), or says why it never can be.
  *
  * <p>Defences, in order: the format is chosen from the bytes (never from a name or Content-Type) and limited to
  * {@link #SUPPORTED_FORMATS}; the dimensions are read from the header and checked against the pixel limit before
@@ -58,6 +60,17 @@ import org.slf4j.LoggerFactory;
  * (measured on a 13.4 MP photo) and passes libjpeg's warnings on. EXIF orientation (1-8) is applied, so the image
  * comes out upright.
  *
+ * <p><b>TurboJPEG.</b> With {@link JpegCodec#AUTO} and Debian's libturbojpeg-java installed ({@link TurboJpeg}), the
+ * pixels of a JPEG are decoded by TurboJPEG instead of the reader, after every check above has passed on the
+ * reader's view of the header: the same libjpeg-turbo, so the same pixels (a test compares them over the
+ * corpus), faster (13.4 MP: ~34 against ~41 ms baseline, ~130 against ~530 ms progressive). Only where every
+ * reader agrees on the colours: 8-bit Huffman-coded frames (SOF0-2) of 1 component, or of 3 with the ids 1, 2, 3
+ * (YCbCr), with no Adobe or ICC segment (which TwelveMonkeys converts from), and at most {@link #TURBO_MAX_SCANS}
+ * scans. The compressed file is copied once for it (the stream's cache holds it too). Any libjpeg warning
+ * rejects the image, as on the ImageIO path. The one native call cannot be aborted halfway, so an abort takes
+ * effect once it returns (~40 ms for 13 MP, ~130 ms progressive); a JPEG with more scans than encoders write
+ * (each one another pass over the whole image) stays on the ImageIO path, which an abort stops at its next read.
+ *
  * <p>Blocking and CPU-bound: call it from a worker thread. Stateless and thread-safe.
  */
 public final class ImageDecoder {
@@ -76,6 +89,20 @@ public final class ImageDecoder {
     /** Warnings about metadata we discard anyway (see the class comment); never libjpeg's own "Corrupt JPEG data". */
     private static final Pattern METADATA_ONLY_WARNING = Pattern.compile(
             "ICC|colou?r profile|^Bogus APP\\d+|^Invalid Adobe App14 marker|thumbnail", Pattern.CASE_INSENSITIVE);
+
+    /** Encoders write up to about 10 scans (libjpeg's progressive script: 10); more goes to the abortable path. */
+    static final int TURBO_MAX_SCANS = 20;
+
+    private final Optional<TurboJpeg> turbo;
+
+    /** With {@link JpegCodec#AUTO}. */
+    public ImageDecoder() {
+        this(JpegCodec.AUTO);
+    }
+
+    public ImageDecoder(JpegCodec codec) {
+        this.turbo = codec.turboJpeg();
+    }
 
     /**
      * {@link #decode(InputStream, DecodeLimits)} with this pixel limit and the default byte and scan limits.
@@ -192,9 +219,15 @@ public final class ImageDecoder {
         String format = reader.getFormatName().toLowerCase(Locale.ROOT);
         try {
             int orientation = ExifOrientation.NORMAL;
+            byte[] turboInput = null; // the whole JPEG, when TurboJPEG decodes it
             if (format.equals("jpeg")) {
                 checkJpegHeader(jpeg, source, limits);
                 orientation = jpeg.orientation();
+                if (turbo.isPresent() && turboDecodes(jpeg)) {
+                    // Cached by the header walk up to EOI: a copy, before the reader may move on.
+                    turboInput = readUpTo(iis, jpeg.end());
+                    iis.seek(0);
+                }
             }
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
@@ -226,7 +259,8 @@ public final class ImageDecoder {
             // Only now: readers clear an abort request when read() starts. Before, the stream check stops us.
             abort.attach(reader);
             try {
-                decoded = reader.read(0);
+                decoded = turboInput != null ? turboDecode(turbo.get(), turboInput, width, height)
+                        : reader.read(0, readParam(reader, format, header, width, height));
             } catch (IOException | RuntimeException e) {
                 // Hostile input makes decoders throw all sorts (IIOException, EOFException, IndexOutOfBounds...).
                 // Errors (OutOfMemoryError) are not caught: the dimension check keeps allocations bounded.
@@ -256,13 +290,47 @@ public final class ImageDecoder {
                         "CMYK/YCCK " + format.toUpperCase(Locale.ROOT)
                                 + " images are not supported by this installation; please save the image as RGB");
             }
-            BufferedImage bgr = decoded.getType() == BufferedImage.TYPE_3BYTE_BGR ? decoded : toBgr(decoded);
-            BufferedImage upright = ExifOrientation.apply(bgr, orientation);
+            BufferedImage packed = PixelLayout.of(decoded) != null ? decoded : toBgr(decoded);
+            BufferedImage upright = ExifOrientation.apply(packed, orientation);
             return new DecodedImage(upright, format, upright.getWidth(), upright.getHeight());
         } finally {
             abort.detach();
             reader.dispose();
         }
+    }
+
+    /**
+     * Whether TurboJPEG decodes this JPEG to the pixels the readers would give (see the class comment): every
+     * decoder takes ids 1, 2, 3 without Adobe or ICC segments as plain YCbCr, and one component as gray.
+     */
+    static boolean turboDecodes(JpegHeader jpeg) {
+        int marker = jpeg.frameMarker();
+        JpegHeader.Colour colour = jpeg.colour();
+        return (marker == 0xC0 || marker == 0xC1 || marker == 0xC2) && jpeg.precision() == 8
+                && jpeg.scans() <= TURBO_MAX_SCANS
+                && (jpeg.components() == 1 || (jpeg.components() == 3 && colour.standardIds()))
+                && !colour.adobe() && !colour.icc();
+    }
+
+    /** TurboJPEG's decode of {@code jpeg} straight into a TYPE_3BYTE_BGR image (gray is spread to B, G, R). */
+    private static BufferedImage turboDecode(TurboJpeg turbo, byte[] jpeg, int width, int height)
+            throws IOException {
+        byte[] bgr = turbo.decodeBgr(jpeg, width, height);
+        return PixelLayout.BGR.wrap(bgr, width, height);
+    }
+
+    /**
+     * For a JPEG or PNG the reader would decode into TYPE_3BYTE_BGR, a destination in R, G, B order instead: the
+     * order libjpeg and PNG produce, which the readers then copy row by row instead of sample by sample
+     * ({@link PixelLayout}). Identical pixels; the header's estimate holds (the same 3 bytes per pixel).
+     */
+    private static ImageReadParam readParam(ImageReader reader, String format, ImageHeader header, int width,
+            int height) {
+        ImageReadParam param = reader.getDefaultReadParam();
+        if (header.rasterIsBgr() && (format.equals("jpeg") || format.equals("png"))) {
+            param.setDestination(PixelLayout.RGB.create(width, height));
+        }
+        return param;
     }
 
     /**
@@ -354,6 +422,20 @@ public final class ImageDecoder {
         }
         String w = warning.trim();
         return !w.startsWith("Corrupt JPEG data") && METADATA_ONLY_WARNING.matcher(w).find();
+    }
+
+    /** The next {@code n} bytes, or fewer if the data ends first (a truncated file: the decoder will say so). */
+    private static byte[] readUpTo(ImageInputStream iis, long n) throws IOException {
+        byte[] bytes = new byte[Math.toIntExact(n)];
+        int read = 0;
+        while (read < bytes.length) {
+            int r = iis.read(bytes, read, bytes.length - read);
+            if (r < 0) {
+                return Arrays.copyOf(bytes, read);
+            }
+            read += r;
+        }
+        return bytes;
     }
 
     /** Up to {@link ImageFormat#MIN_SNIFF_BYTES} first bytes; the stream is left at its start. */

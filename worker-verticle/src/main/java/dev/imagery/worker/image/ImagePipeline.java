@@ -13,19 +13,37 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ImagePipeline {
 
-    private final ImageDecoder decoder = new ImageDecoder();
-    private final ImageEncoder encoder = new ImageEncoder();
+    private final ImageDecoder decoder;
+    private final ImageEncoder encoder;
     private final Thumbnailer thumbnailer = new Thumbnailer();
     private final MemoryBudget memory;
 
-    /** A pipeline whose calls never wait for memory: for callers that run one image at a time. */
+    /**
+     * A pipeline whose calls never wait for memory, for callers that run one image at a time, with
+     * {@link JpegCodec#AUTO}: TurboJPEG where Debian's libturbojpeg-java is installed.
+     */
     public ImagePipeline() {
-        this(MemoryBudget.unlimited());
+        this(MemoryBudget.unlimited(), JpegCodec.AUTO);
     }
 
     /** @param memory the worker's budget, shared by all its jobs (one pipeline per worker) */
     public ImagePipeline(MemoryBudget memory) {
+        this(memory, JpegCodec.AUTO);
+    }
+
+    /** A pipeline whose calls never wait for memory, with the given JPEG codec. */
+    public ImagePipeline(JpegCodec codec) {
+        this(MemoryBudget.unlimited(), codec);
+    }
+
+    /**
+     * @param memory the worker's budget, shared by all its jobs (one pipeline per worker)
+     * @param codec  which library decodes and encodes JPEGs ({@code IMAGERY_JPEG_CODEC})
+     */
+    public ImagePipeline(MemoryBudget memory, JpegCodec codec) {
         this.memory = memory;
+        this.decoder = new ImageDecoder(codec);
+        this.encoder = new ImageEncoder(codec);
     }
 
     /**

@@ -32,9 +32,25 @@ import javax.imageio.stream.ImageInputStream;
  * @param wideQuantOverflow  some 16-bit DQT entry is over 255, so it cannot be narrowed to 8 bits losslessly
  * @param scans       SOS markers seen before EOI (or the end of the data); at most the scan limit + 1, because the
  *                    walk stops there
+ * @param colour      what decides the colour space before the first scan: JFIF, Adobe and ICC segments, and the
+ *                    frame's component ids
+ * @param end         stream offset just past EOI, or of the end of the data or of where the walk stopped
  */
 record JpegHeader(int frameMarker, int precision, int width, int height, int components, int orientation,
-        boolean wideQuantTables, boolean wideQuantOverflow, int scans) {
+        boolean wideQuantTables, boolean wideQuantOverflow, int scans, Colour colour, long end) {
+
+    /**
+     * The segments and ids that decoders read a JPEG's colour space from (libjpeg, the JDK's reader and
+     * TwelveMonkeys' each have their own rules for the unusual cases).
+     *
+     * @param jfif         a JFIF APP0 segment: the components are YCbCr (or gray)
+     * @param adobe        an Adobe APP14 segment (its transform flag says RGB, YCbCr or YCCK)
+     * @param icc          an ICC_PROFILE APP2 segment, which TwelveMonkeys converts from unless it is sRGB
+     * @param standardIds  the frame's component ids are 1 (gray) or 1, 2, 3 (YCbCr): the JFIF convention
+     */
+    record Colour(boolean jfif, boolean adobe, boolean icc, boolean standardIds) {
+        static final Colour NONE = new Colour(false, false, false, false);
+    }
 
     /** An EXIF APP1 segment is at most 64 KiB; the TIFF structure we read sits in its first bytes anyway. */
     private static final int MAX_EXIF_BYTES = 65_533;
@@ -43,7 +59,11 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
     /** Bytes read at a time while skipping entropy-coded data, where only 0xFF bytes matter. */
     private static final int SKIP_CHUNK = 8192;
 
-    static final JpegHeader NONE = new JpegHeader(0, 0, 0, 0, 0, ExifOrientation.NORMAL, false, false, 0);
+    static final JpegHeader NONE = new JpegHeader(0, 0, 0, 0, 0, ExifOrientation.NORMAL, false, false, 0,
+            Colour.NONE, 0);
+    private static final byte[] JFIF_ID = "JFIF\0".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] ADOBE_ID = "Adobe".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] ICC_ID = "ICC_PROFILE\0".getBytes(StandardCharsets.ISO_8859_1);
 
     boolean hasFrame() {
         return frameMarker != 0;
@@ -79,11 +99,13 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         }
         iis.mark();
         Builder b = new Builder();
+        long start = iis.getStreamPosition();
         try {
             scan(iis, b, maxScans, maxPixels);
         } catch (EOFException truncated) {
             // What we have is all there is; the decoder will say the file is truncated.
         } finally {
+            b.end = iis.getStreamPosition() - start;
             iis.reset();
         }
         return b.build();
@@ -121,6 +143,17 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
                 b.height = iis.readUnsignedShort();
                 b.width = iis.readUnsignedShort();
                 b.components = iis.readUnsignedByte();
+                b.standardIds = b.components <= 3 && payload >= 6 + 3 * b.components;
+                for (int i = 0; i < b.components && b.standardIds; i++) {
+                    b.standardIds = iis.readUnsignedByte() == i + 1; // then sampling factors and table: skipped
+                    iis.skipBytes(2);
+                }
+            } else if ((marker == 0xE0 || marker == 0xE2 || marker == 0xEE) && b.scans == 0) {
+                byte[] id = new byte[Math.min(payload, ICC_ID.length)];
+                iis.readFully(id);
+                b.jfif |= marker == 0xE0 && startsWith(id, JFIF_ID);
+                b.icc |= marker == 0xE2 && startsWith(id, ICC_ID);
+                b.adobe |= marker == 0xEE && startsWith(id, ADOBE_ID);
             } else if (marker == 0xDB && payload > 0) {
                 byte[] tables = new byte[payload];
                 iis.readFully(tables);
@@ -200,6 +233,10 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         }
     }
 
+    private static boolean startsWith(byte[] bytes, byte[] prefix) {
+        return bytes.length >= prefix.length && Arrays.equals(bytes, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
     private static int indexOfFf(byte[] b, int n) {
         for (int i = 0; i < n; i++) {
             if (b[i] == (byte) 0xFF) {
@@ -228,6 +265,11 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
         boolean wideQuantTables;
         boolean wideQuantOverflow;
         int scans;
+        boolean jfif;
+        boolean adobe;
+        boolean icc;
+        boolean standardIds;
+        long end;
 
         boolean hasFrame() {
             return frameMarker != 0;
@@ -235,7 +277,7 @@ record JpegHeader(int frameMarker, int precision, int width, int height, int com
 
         JpegHeader build() {
             return new JpegHeader(frameMarker, precision, width, height, components, orientation, wideQuantTables,
-                    wideQuantOverflow, scans);
+                    wideQuantOverflow, scans, new Colour(jfif, adobe, icc, standardIds), end);
         }
     }
 }

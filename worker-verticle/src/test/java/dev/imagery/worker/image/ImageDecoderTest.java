@@ -42,13 +42,13 @@ class ImageDecoderTest {
         "pillow/hopper_orientation_8.jpg, jpeg, 128, 128",
         "pillow/orientation_rectangle.jpg, jpeg, 1, 2",
     })
-    void decodesValidFilesTo3ByteBgr(String path, String format, int width, int height) throws Exception {
+    void decodesValidFilesToAPixelLayout(String path, String format, int width, int height) throws Exception {
         DecodedImage d = decoder.decode(TestImages.open(path), LIMIT);
 
         assertThat(d.format()).isEqualTo(format);
         assertThat(d.width()).isEqualTo(width);
         assertThat(d.height()).isEqualTo(height);
-        assertThat(d.image().getType()).isEqualTo(BufferedImage.TYPE_3BYTE_BGR);
+        assertThat(PixelLayout.of(d.image())).as("TYPE_3BYTE_BGR or its RGB twin").isNotNull();
         assertThat(d.image().getWidth()).isEqualTo(width);
         assertThat(d.image().getHeight()).isEqualTo(height);
     }
@@ -139,7 +139,8 @@ class ImageDecoderTest {
         ImageRejectedException e = reject("pillow/truncated_jpeg.jpg", LIMIT);
 
         assertThat(e.reason()).isEqualTo(RejectReason.CORRUPT);
-        assertThat(e.getMessage()).contains("Missing EOI");
+        // The JDK's reader's words, or libjpeg's own through TurboJPEG.
+        assertThat(e.getMessage()).containsAnyOf("Missing EOI", "Premature end of JPEG file");
     }
 
     @Test
@@ -241,7 +242,7 @@ class ImageDecoderTest {
         DecodedImage d = decoder.decode(TestImages.open("pillow/pil_sample_cmyk.jpg"), LIMIT);
 
         assertThat(d.format()).isEqualTo("jpeg");
-        assertThat(d.image().getType()).isEqualTo(BufferedImage.TYPE_3BYTE_BGR);
+        assertThat(PixelLayout.of(d.image())).as("TYPE_3BYTE_BGR or its RGB twin").isNotNull();
         assertThat(d.width()).isEqualTo(100);
     }
 
@@ -249,7 +250,7 @@ class ImageDecoderTest {
     void plainCmykJpegDecodesToRgb() throws Exception {
         DecodedImage d = decoder.decode(TestImages.open("jpeg-decoder/mozilla/jpg-cmyk-1.jpg"), LIMIT);
 
-        assertThat(d.image().getType()).isEqualTo(BufferedImage.TYPE_3BYTE_BGR);
+        assertThat(PixelLayout.of(d.image())).as("TYPE_3BYTE_BGR or its RGB twin").isNotNull();
         assertThat(d.width()).isEqualTo(32);
     }
 
