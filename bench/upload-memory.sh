@@ -23,7 +23,7 @@ trap cleanup EXIT
 
 env $PORTS java -jar local/target/imagery-local.jar --emulators-only --data "$WORK/data" > "$WORK/emu.log" 2>&1 &
 EMU_PID=$!
-until grep -q "servers are up" "$WORK/emu.log"; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
+until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 10) * 1024 * 1024 )) \
   java -Xmx"$XMX" -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Create+get pairs per second through the API (POST /image, then GET /image/{id}) against the same DynamoDB
+# operations (the conditional PutItem, the consistent GetItem) sent straight to the same DynamoDB Local with the SDK:
+# same client JVM, same concurrency, alternating rounds; then p50/p99 of a pair at 70% of the direct rate.
+# The emulators run in their own JVM (DynamoDB Local in memory), the API in another; the client is
+# dev.imagery.local.bench.ApiRateBench (test scope), Vert.x's HTTP client for the API and the services' own SDK
+# client for DynamoDB.
+#
+#   bench/api-rate.sh [CONCURRENCY] [ROUNDS] [ROUND_SECONDS] [OPEN_SECONDS] [WARM_UP_SECONDS]   defaults: 20 5 15 30 60
+# (about 6 minutes with the defaults)
+# Where a k6 binary is found (K6=/path/to/k6, or k6 on PATH), the API side is also driven by k6
+# (bench/api-rate.k6.js, the same pairs and concurrency) as a cross-check; without one that step is skipped.
+# Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CONCURRENCY=${1:-20}
+ROUNDS=${2:-5}
+ROUND_SECONDS=${3:-15}
+OPEN_SECONDS=${4:-30}
+WARM_UP_SECONDS=${5:-60}
+WORK=$(mktemp -d)
+PORTS="IMAGERY_LOCAL_DYNAMODB_PORT=28300 IMAGERY_LOCAL_SQS_PORT=29624 IMAGERY_LOCAL_S3_PORT=29390"
+API_PORT=28380
+CP="local/target/test-classes:local/target/classes:local/target/lib/*"
+cleanup() {
+  [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null || true
+  [ -n "${EMU_PID:-}" ] && kill "$EMU_PID" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+[ -d local/target/test-classes/dev/imagery/local/bench ] || { echo "build first: mvn -B -ntp -o -q package -DskipTests"; exit 1; }
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+env $PORTS java -jar local/target/imagery-local.jar --emulators-only > "$WORK/emu.log" 2>&1 &
+EMU_PID=$!
+until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
+eval "$(grep '^export ' "$WORK/emu.log")"
+# The API at its defaults (it logs no line per create or get).
+PORT=$API_PORT java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+API_PID=$!
+until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
+
+java -Xmx512m -Dbench.pids=api:$API_PID,emulators:$EMU_PID -cp "$CP" dev.imagery.local.bench.ApiRateBench \
+  "http://127.0.0.1:$API_PORT" "$CONCURRENCY" "$ROUNDS" "$ROUND_SECONDS" "$OPEN_SECONDS" "$WARM_UP_SECONDS"
+K6=${K6:-$(command -v k6 || true)}
+if [ -n "$K6" ] && [ -x "$K6" ]; then
+  echo "the API driven by $("$K6" version | head -1), $CONCURRENCY VUs, ${ROUND_SECONDS} s, load $(cut -d' ' -f1 /proc/loadavg):"
+  "$K6" run -q -e BASE_URL="http://127.0.0.1:$API_PORT" -e VUS="$CONCURRENCY" -e DURATION="${ROUND_SECONDS}s" bench/api-rate.k6.js
+else
+  echo "no k6 binary (K6 or k6 on PATH): the k6 cross-check is skipped"
+fi
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+kill -0 $API_PID
