@@ -160,7 +160,7 @@ class ReconcilerFleetTest {
       Instant since = Instant.now().minus(AFTER).plus(DUE_IN);
       ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, since.minusSeconds(1), since,
           Optional.of(new ImageRecord.Upload(uploadId, rawKey, "image/jpeg", photo.length, "not-checked", since)),
-          Optional.empty(), Optional.empty());
+          Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
       Map<String, AttributeValue> item = new HashMap<>(record.toItem());
       if (i % LEGACY_EVERY == 0) {
         item.put(ImageRecord.AWAITING, AttributeValue.fromS(ImageRecord.AWAITING_LEGACY));

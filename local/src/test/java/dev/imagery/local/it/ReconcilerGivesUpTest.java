@@ -61,13 +61,13 @@ class ReconcilerGivesUpTest {
     String uploadId = UUID.randomUUID().toString();
     return new ImageRecord(id, ImageState.UPLOADED, 1, since, since,
         Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), "image/jpeg", 10, "x", since)),
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
   }
 
   private ImageRecord failedInTheIndex(String id, Instant since) {
     ImageRecord uploaded = waiting(id, since);
     ImageRecord failed = new ImageRecord(id, ImageState.FAILED, 2, since, since, uploaded.upload(), Optional.empty(),
-        Optional.of("failed before the test"));
+        Optional.of("failed before the test"), ImageRecord.ANONYMOUS);
     Map<String, AttributeValue> item = new HashMap<>(failed.toItem());
     item.put(ImageRecord.AWAITING, AttributeValue.fromS(ImageRecord.awaitingShard(id)));
     item.put(ImageRecord.AWAITING_SINCE, AttributeValue.fromN(Long.toString(since.toEpochMilli())));

@@ -32,8 +32,8 @@ class StoreRetryTest {
   void aCreateRetriedAfterItAppliedReturnsTheRecordAsCreated() throws Exception {
     String id = ImageIds.newId();
 
-    ImageStore.Committed first = await(store.create(id));
-    ImageStore.Committed retry = await(store.create(id));
+    ImageStore.Committed first = await(store.create(id, ImageRecord.ANONYMOUS));
+    ImageStore.Committed retry = await(store.create(id, ImageRecord.ANONYMOUS));
 
     assertThat(first.written()).isTrue();
     assertThat(retry.written()).isFalse();
@@ -42,7 +42,7 @@ class StoreRetryTest {
 
   @Test
   void anUploadTransitionRetriedAfterItAppliedIsAcceptedNotRepeated() throws Exception {
-    String id = await(store.create(ImageIds.newId())).record().id();
+    String id = await(store.create(ImageIds.newId(), ImageRecord.ANONYMOUS)).record().id();
     ImageRecord.Upload upload = upload();
 
     ImageStore.Committed first = await(store.markUploaded(id, upload));
@@ -56,7 +56,7 @@ class StoreRetryTest {
 
   @Test
   void aProcessedCommitRetriedOnTheSameOldRecordIsAcceptedNotRepeated() throws Exception {
-    String id = await(store.create(ImageIds.newId())).record().id();
+    String id = await(store.create(ImageIds.newId(), ImageRecord.ANONYMOUS)).record().id();
     ImageRecord uploaded = await(store.markUploaded(id, upload())).record();
     ImageRecord.Result result = new ImageRecord.Result("processed/x.jpg", "image/jpeg", "processed/x-thumb.jpg", 10,
         20, Instant.now());
@@ -74,7 +74,7 @@ class StoreRetryTest {
 
   @Test
   void aTransitionForASupersededUploadIsRefused() throws Exception {
-    String id = await(store.create(ImageIds.newId())).record().id();
+    String id = await(store.create(ImageIds.newId(), ImageRecord.ANONYMOUS)).record().id();
     ImageRecord older = await(store.markUploaded(id, upload())).record();
     await(store.markUploaded(id, upload()));
 
@@ -85,7 +85,7 @@ class StoreRetryTest {
 
   @Test
   void racingWritersEachGetTheirOwnVersionWithoutGaps() throws Exception {
-    String id = await(store.create(ImageIds.newId())).record().id();
+    String id = await(store.create(ImageIds.newId(), ImageRecord.ANONYMOUS)).record().id();
 
     List<Future<ImageStore.Committed>> writes = IntStream.range(0, 20)
         .mapToObj(i -> store.markUploaded(id, upload()))

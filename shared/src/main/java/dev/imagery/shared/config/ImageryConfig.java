@@ -3,6 +3,8 @@ package dev.imagery.shared.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -49,7 +51,79 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
    * @param uploadBudgetWait        how long an upload waits for room in that budget before it gets 503
    */
   public record Api(String host, int port, long maxUploadBytes, Optional<String> adminToken,
-                    long uploadMemoryBudgetBytes, Duration uploadBudgetWait) {
+                    long uploadMemoryBudgetBytes, Duration uploadBudgetWait, Auth auth, CallerLimits callerLimits) {
+  }
+
+  /**
+   * Who may call the image routes and how they prove it ({@code IMAGERY_AUTH_MODE}). {@code apiKeys} is non-empty
+   * exactly in {@link AuthMode#API_KEY}, {@code jwt} present exactly in {@link AuthMode#JWT}.
+   */
+  public record Auth(AuthMode mode, List<ApiKey> apiKeys, Optional<Jwt> jwt) {
+    public Auth {
+      apiKeys = List.copyOf(apiKeys);
+    }
+  }
+
+  public enum AuthMode {
+    /** No credentials: every caller is the same one, and can use every image. The local default. */
+    NONE("none"),
+    /** {@code Authorization: Bearer <key>}, checked against the SHA-256 hashes of {@code IMAGERY_API_KEYS}. */
+    API_KEY("api-key"),
+    /** {@code Authorization: Bearer <JWT>}, verified against a JWKS; the caller is the token's {@code sub}. */
+    JWT("jwt");
+
+    private final String wireName;
+
+    AuthMode(String wireName) {
+      this.wireName = wireName;
+    }
+
+    public String wireName() {
+      return wireName;
+    }
+
+    static AuthMode parse(String name, String raw) {
+      for (AuthMode mode : values()) {
+        if (mode.wireName.equals(raw.toLowerCase(Locale.ROOT))) {
+          return mode;
+        }
+      }
+      throw new IllegalArgumentException(name + " must be one of none, api-key, jwt; got '" + raw + "'");
+    }
+  }
+
+  /**
+   * One accepted API key: the caller it names, and the SHA-256 of the key as 64 lower-case hex digits. Only the hash
+   * is configured, so a leaked configuration does not leak the keys; listing two hashes for one caller is how a key
+   * is rotated.
+   */
+  public record ApiKey(String caller, String sha256Hex) {
+  }
+
+  /**
+   * Bearer JWTs: signed by a key of the JWKS at {@code jwksUrl} (fetched at start, again every {@code jwksRefresh}
+   * and when a token names a key it does not hold), issued by {@code issuer} for one of {@code audiences}.
+   * {@code leeway} is the clock skew allowed on {@code exp}, {@code nbf} and {@code iat}.
+   */
+  public record Jwt(URI jwksUrl, String issuer, List<String> audiences, Duration jwksRefresh, Duration leeway) {
+    public Jwt {
+      audiences = List.copyOf(audiences);
+    }
+  }
+
+  /**
+   * Limits per caller, held in memory by each API instance (so per replica): uploads in progress at once, and
+   * requests per second (a token bucket of {@code burst} tokens refilled at {@code requestsPerSecond}). 0 turns a
+   * limit off. Without authentication the caller is the client's address.
+   */
+  public record CallerLimits(int maxConcurrentUploads, int requestsPerSecond, int burst) {
+    public boolean uploadsLimited() {
+      return maxConcurrentUploads > 0;
+    }
+
+    public boolean rateLimited() {
+      return requestsPerSecond > 0;
+    }
   }
 
   public record Worker(
@@ -172,7 +246,9 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.optional("IMAGERY_ADMIN_TOKEN"),
         // Five uploads' worth of S3 parts (3 x 5 MiB each): the target of 64 MiB over one upload's own use.
         env.longValue("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", 80L * 1024 * 1024, 16L * 1024 * 1024, 1L << 40),
-        env.millis("IMAGERY_UPLOAD_BUDGET_WAIT_MS", Duration.ofSeconds(2)));
+        env.millis("IMAGERY_UPLOAD_BUDGET_WAIT_MS", Duration.ofSeconds(2)),
+        AuthEnv.auth(env),
+        AuthEnv.callerLimits(env));
     long maxDecodedBytes = env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024,
         64L * 1024 * 1024 * 1024);
     Worker worker = new Worker(

@@ -15,7 +15,8 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 /**
  * One image process as stored in DynamoDB. {@code version} increases by one with every committed write and is
  * the optimistic lock of each conditional update. Upload and result fields describe the upload that the current
- * state belongs to; {@code uploadId} ties a queued job to that upload.
+ * state belongs to; {@code uploadId} ties a queued job to that upload. {@code owner} is the caller that created the
+ * image ({@link #ANONYMOUS} without authentication); it is set once, by the create, and every transition carries it.
  */
 public record ImageRecord(
     String id,
@@ -25,7 +26,19 @@ public record ImageRecord(
     Instant updatedAt,
     Optional<Upload> upload,
     Optional<Result> result,
-    Optional<String> failureReason) {
+    Optional<String> failureReason,
+    String owner) {
+
+  /**
+   * The owner of images created without authentication ({@code IMAGERY_AUTH_MODE=none}) and of records written
+   * before owners were recorded (they have no {@code owner} attribute). No authenticated caller is ever called this
+   * (API-key callers are {@code key:NAME}, JWT callers {@code jwt:SUB}), so with authentication on such images are
+   * nobody's: every caller gets 404 for them.
+   */
+  public static final String ANONYMOUS = "anonymous";
+
+  /** The DynamoDB attribute of {@link #owner()}. */
+  public static final String OWNER = "owner";
 
   /**
    * A sparse index of the images waiting for the worker: only records in {@code uploaded} carry its keys, so it
@@ -97,8 +110,14 @@ public record ImageRecord(
     }
   }
 
+  public static ImageRecord created(String id, String owner, Instant now) {
+    return new ImageRecord(id, ImageState.CREATED, 0, now, now, Optional.empty(), Optional.empty(), Optional.empty(),
+        owner);
+  }
+
+  /** An image created without authentication: owned by {@link #ANONYMOUS}. */
   public static ImageRecord created(String id, Instant now) {
-    return new ImageRecord(id, ImageState.CREATED, 0, now, now, Optional.empty(), Optional.empty(), Optional.empty());
+    return created(id, ANONYMOUS, now);
   }
 
   public Optional<String> uploadId() {
@@ -112,6 +131,7 @@ public record ImageRecord(
     item.put("version", n(version));
     item.put("createdAt", n(createdAt.toEpochMilli()));
     item.put("updatedAt", n(updatedAt.toEpochMilli()));
+    item.put(OWNER, s(owner));
     upload.ifPresent(u -> {
       item.put("uploadId", s(u.uploadId()));
       item.put("rawKey", s(u.rawKey()));
@@ -159,7 +179,9 @@ public record ImageRecord(
         millis(item.get("updatedAt")),
         upload,
         result,
-        Optional.ofNullable(item.get("failureReason")).map(AttributeValue::s));
+        Optional.ofNullable(item.get("failureReason")).map(AttributeValue::s),
+        // Records written before owners were recorded have none: they were made without authentication.
+        Optional.ofNullable(item.get(OWNER)).map(AttributeValue::s).orElse(ANONYMOUS));
   }
 
   /**

@@ -52,9 +52,13 @@ public final class ImageStore {
   public record Committed(ImageRecord record, ImageRecord before, boolean written) {
   }
 
-  /** Creates {@code id}, or returns the existing record: a repeated create is not an error. */
-  public Future<Committed> create(String id) {
-    ImageRecord record = ImageRecord.created(id, clock.instant());
+  /**
+   * Creates {@code id} owned by {@code owner}, or returns the existing record, whoever owns it: a repeated create is
+   * not an error, and the condition never lets a create replace an image. Whether the caller may see an existing
+   * record is the API's decision (ImageAccess), not the store's.
+   */
+  public Future<Committed> create(String id, String owner) {
+    ImageRecord record = ImageRecord.created(id, owner, clock.instant());
     return SdkFutures.call(vertx, () -> dynamoDb.putItem(PutItemRequest.builder()
             .tableName(table)
             .item(record.toItem())
@@ -95,7 +99,7 @@ public final class ImageStore {
         return Step.refuse(new TransitionConflictException(now, ImageState.UPLOADED));
       }
       return Step.write(new ImageRecord(id, ImageState.UPLOADED, now.version() + 1, now.createdAt(),
-          clock.instant(), Optional.of(upload), Optional.empty(), Optional.empty()));
+          clock.instant(), Optional.of(upload), Optional.empty(), Optional.empty(), now.owner()));
     }, MAX_ROUNDS));
   }
 
@@ -223,7 +227,7 @@ public final class ImageStore {
         return Step.refuse(new TransitionConflictException(now, target));
       }
       return Step.write(new ImageRecord(now.id(), target, now.version() + 1, now.createdAt(), clock.instant(),
-          now.upload(), result, reason));
+          now.upload(), result, reason, now.owner()));
     }, MAX_ROUNDS);
   }
 

@@ -17,7 +17,7 @@ class ImageRecordTest {
         Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1234, "ab12", T0.plusSeconds(1))),
         Optional.of(new ImageRecord.Result("processed/x/u1.png", "image/png", "processed/x/u1-thumb.jpg", 640, 480,
             T0.plusSeconds(4))),
-        Optional.empty());
+        Optional.empty(), "key:alice");
 
     assertThat(ImageRecord.fromItem(record.toItem())).isEqualTo(record);
   }
@@ -35,6 +35,19 @@ class ImageRecordTest {
   }
 
   @Test
+  void theOwnerIsStoredAndARecordWrittenBeforeOwnersWereRecordedIsAnonymous() {
+    ImageRecord owned = ImageRecord.created("id", "key:alice", T0);
+    java.util.Map<String, software.amazon.awssdk.services.dynamodb.model.AttributeValue> legacy =
+        new java.util.HashMap<>(owned.toItem());
+    legacy.remove(ImageRecord.OWNER);
+
+    assertThat(owned.toItem().get(ImageRecord.OWNER).s()).isEqualTo("key:alice");
+    assertThat(ImageRecord.fromItem(owned.toItem()).owner()).isEqualTo("key:alice");
+    assertThat(ImageRecord.fromItem(legacy).owner()).isEqualTo(ImageRecord.ANONYMOUS);
+    assertThat(ImageRecord.created("id", T0).owner()).isEqualTo(ImageRecord.ANONYMOUS);
+  }
+
+  @Test
   void timesAreKeptAtTheStoredPrecision() {
     ImageRecord created = ImageRecord.created("id", Instant.parse("2026-11-24T05:00:00.123456789Z"));
 
@@ -45,7 +58,7 @@ class ImageRecordTest {
   @Test
   void aFailureReasonIsKept() {
     ImageRecord failed = new ImageRecord("id", ImageState.FAILED, 2, T0, T0, Optional.empty(), Optional.empty(),
-        Optional.of("image is corrupt"));
+        Optional.of("image is corrupt"), ImageRecord.ANONYMOUS);
 
     assertThat(ImageRecord.fromItem(failed.toItem()).failureReason()).contains("image is corrupt");
   }
@@ -55,7 +68,7 @@ class ImageRecordTest {
     String id = "0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22";
     ImageRecord uploaded = new ImageRecord(id, ImageState.UPLOADED, 1, T0, T0.plusSeconds(1),
         Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1234, "ab12", T0.plusSeconds(1))),
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
 
     assertThat(uploaded.toItem().get(ImageRecord.AWAITING).s()).isEqualTo(ImageRecord.awaitingShard(id))
         .matches("uploaded#[0-7]");
