@@ -1,26 +1,31 @@
 package dev.imagery.api;
 
 import dev.imagery.api.admin.AdminServer;
+import dev.imagery.api.auth.CallerGate;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.health.HealthRoutes;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.image.ImageAccess;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
 import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.config.ImageryConfig.AuthMode;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -41,6 +46,8 @@ public final class ApiVerticle extends VerticleBase {
   private UploadFlow uploads;
   private StateWait waits;
   private AdminServer admin;
+  private CallerGate gate;
+  private Router router;
   private HttpServer server;
   private volatile boolean draining;
 
@@ -58,19 +65,22 @@ public final class ApiVerticle extends VerticleBase {
           queue = resolved;
           return startAdmin();
         })
-        .compose(admin -> {
+        .compose(admin -> CallerGate.start(vertx, config.api()))
+        .compose(started -> {
+          gate = started;
           UploadBudget budget = new UploadBudget(vertx, config.api().uploadMemoryBudgetBytes(),
               config.api().uploadBudgetWait());
           LOG.info("uploads may hold {} MiB of buffers at once, waiting up to {} ms for room",
               budget.capacity() / (1024 * 1024), config.api().uploadBudgetWait().toMillis());
           uploads = new UploadFlow(vertx, store, queue, aws.s3Uploads(), aws.s3(), config.resources().bucket(),
               config.api().maxUploadBytes(), budget, Clock.systemUTC());
+          router = router();
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.api().host())
                   .setPort(config.api().port())
                   .setIdleTimeout(120)
                   .setIdleTimeoutUnit(TimeUnit.SECONDS))
-              .requestHandler(router())
+              .requestHandler(router)
               .listen();
         })
         .onSuccess(listening -> {
@@ -119,9 +129,17 @@ public final class ApiVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /** The routes of the public port, in the order they match (for the tests that walk every route). */
+  public List<Route> routes() {
+    return router.getRoutes();
+  }
+
   private Router router() {
     Router router = Router.router(vertx);
-    new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
+    // First: every image route, and any added later under /image, is behind the caller's authentication and limits.
+    gate.mount(router);
+    ImageAccess access = new ImageAccess(store, config.api().auth().mode() != AuthMode.NONE);
+    new ImageRoutes(vertx, access, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
         .mount(router);
     new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);
     // Never here, however the path is spelled: they live on the management port (AdminServer).

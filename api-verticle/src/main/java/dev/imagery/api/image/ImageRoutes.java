@@ -8,7 +8,6 @@ import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageIds;
 import dev.imagery.shared.image.ImageRecord;
-import dev.imagery.shared.image.ImageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -20,24 +19,28 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
-/** The image process routes: create, read (and long-poll), upload, and the original, result and thumbnail. */
+/**
+ * The image process routes: create, read (and long-poll), upload, and the original, result and thumbnail. They sit
+ * behind CallerGate, and every one reads or creates its record through {@link ImageAccess}, which answers 404 for an
+ * image that is not the caller's.
+ */
 public final class ImageRoutes {
 
   /** Multipart framing around the file: boundaries and part headers. */
   private static final long MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
   private final Vertx vertx;
-  private final ImageStore store;
+  private final ImageAccess access;
   private final StateWait waits;
   private final UploadFlow uploads;
   private final S3AsyncClient s3;
   private final String bucket;
   private final long maxUploadBytes;
 
-  public ImageRoutes(Vertx vertx, ImageStore store, StateWait waits, UploadFlow uploads, S3AsyncClient s3,
+  public ImageRoutes(Vertx vertx, ImageAccess access, StateWait waits, UploadFlow uploads, S3AsyncClient s3,
       String bucket, long maxUploadBytes) {
     this.vertx = vertx;
-    this.store = store;
+    this.access = access;
     this.waits = waits;
     this.uploads = uploads;
     this.s3 = s3;
@@ -56,14 +59,24 @@ public final class ImageRoutes {
   }
 
   private void createImage(RoutingContext ctx) {
-    store.create(ImageIds.newId())
+    access.create(ctx, ImageIds.newId())
         .onSuccess(created -> respond(ctx, 201, created.record()))
         .onFailure(ctx::fail);
   }
 
-  /** Idempotent create with a client-chosen id: 201 the first time, 200 with the same record afterwards. */
+  /**
+   * Idempotent create with a client-chosen id: 201 the first time, 200 with the same record afterwards; someone
+   * else's id is 404 (ImageAccess). The id must be a random UUID, so that nobody can guess or claim ahead another
+   * client's ids.
+   */
   private void putImage(RoutingContext ctx) {
-    store.create(pathId(ctx))
+    String id = pathId(ctx);
+    if (!ImageIds.isRandom(id)) {
+      throw new ApiException(400, "INVALID_ID", "a client-chosen id must be a random (version 4) UUID, such as"
+          + " 3f2b6c1e-8a4d-4c6b-9f0e-2d7a5b1c9e48 (java.util.UUID.randomUUID(), crypto.randomUUID(), uuidgen -r);"
+          + " got '" + id + "'");
+    }
+    access.create(ctx, id)
         .onSuccess(created -> respond(ctx, created.written() ? 201 : 200, created.record()))
         .onFailure(ctx::fail);
   }
@@ -72,10 +85,11 @@ public final class ImageRoutes {
   private void getImage(RoutingContext ctx) {
     String id = pathId(ctx);
     String waitFor = ctx.request().getParam("waitFor");
-    Future<ImageRecord> record = waitFor == null
-        ? store.get(id)
-        : waits.await(id, StateWait.Request.parse(waitFor, ctx.request().getParam("timeout")),
-            () -> ctx.response().closed());
+    StateWait.Request wait = waitFor == null ? null : StateWait.Request.parse(waitFor, ctx.request().getParam("timeout"));
+    Future<ImageRecord> record = wait == null
+        ? access.get(ctx, id)
+        // The owner never changes: checked once, before the wait.
+        : access.get(ctx, id).compose(owned -> waits.await(id, wait, () -> ctx.response().closed()));
     record.onSuccess(found -> {
       if (!ctx.response().closed()) {
         respond(ctx, 200, found);
@@ -97,7 +111,8 @@ public final class ImageRoutes {
     }
     // Nothing may be read until we know the image exists and S3 is ready to take the bytes.
     ctx.request().pause();
-    uploads.accept(id, ctx.request())
+    access.get(ctx, id)
+        .compose(owned -> uploads.accept(id, ctx.request()))
         .onSuccess(record -> respond(ctx, 202, record))
         .onFailure(ctx::fail);
   }
@@ -116,7 +131,7 @@ public final class ImageRoutes {
 
   private void streamObject(RoutingContext ctx, Function<ImageRecord, Optional<String>> keyOf) {
     String id = pathId(ctx);
-    store.get(id)
+    access.get(ctx, id)
         .compose(record -> keyOf.apply(record)
             .map(Future::succeededFuture)
             .orElseGet(() -> Future.failedFuture(new ApiException(404, "NOT_FOUND",

@@ -1,0 +1,147 @@
+package dev.imagery.api.auth;
+
+import dev.imagery.api.http.ApiException;
+import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.config.ImageryConfig.AuthMode;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one handler in front of every image route ({@code /image} and everything under it, any method, routes added
+ * later included): it establishes the {@link Caller} (401 without a valid credential), then applies the per-caller
+ * limits (429 with Retry-After). Health routes and the web page are not behind it.
+ *
+ * <p>Which image a caller may use is not decided here but by {@code ImageAccess}, where the record is read.
+ *
+ * <p>A request whose authentication has to wait (a JWKS fetch after an issuer's key rotation) is paused meanwhile so
+ * that none of its body is lost; every route that reads a body resumes the request itself, after its own checks.
+ */
+public final class CallerGate implements Handler<RoutingContext> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CallerGate.class);
+  private static final String REALM = "Bearer realm=\"imagery\"";
+
+  private final AuthMode mode;
+  private final Optional<Authenticator> authenticator;
+  private final CallerLimits limits;
+
+  private CallerGate(AuthMode mode, Optional<Authenticator> authenticator, CallerLimits limits) {
+    this.mode = mode;
+    this.authenticator = authenticator;
+    this.limits = limits;
+  }
+
+  /** The gate for {@code config}; in JWT mode once the issuer's keys are fetched. */
+  public static Future<CallerGate> start(Vertx vertx, ImageryConfig.Api config) {
+    CallerLimits limits = new CallerLimits(config.callerLimits());
+    vertx.setPeriodic(CallerLimits.SWEEP_INTERVAL_MS, t -> limits.sweep());
+    ImageryConfig.Auth auth = config.auth();
+    logLimits(config.callerLimits(), auth.mode());
+    return switch (auth.mode()) {
+      case NONE -> {
+        LOG.warn("IMAGERY_AUTH_MODE=none: AUTHENTICATION IS OFF. Anyone who can reach this API can create, read,"
+            + " replace and upload every image, originals included. Fine on a laptop; anywhere else set"
+            + " IMAGERY_AUTH_MODE=api-key or jwt (README, \"Callers and ownership\")");
+        yield Future.succeededFuture(new CallerGate(auth.mode(), Optional.empty(), limits));
+      }
+      case API_KEY -> {
+        LOG.info("API-key callers: {} keys for {}", auth.apiKeys().size(),
+            auth.apiKeys().stream().map(ImageryConfig.ApiKey::caller).distinct().sorted().toList());
+        yield Future.succeededFuture(new CallerGate(auth.mode(),
+            Optional.of(new ApiKeyAuthenticator(auth.apiKeys())), limits));
+      }
+      case JWT -> JwtAuthenticator.start(vertx, auth.jwt().orElseThrow())
+          .map(jwt -> new CallerGate(auth.mode(), Optional.of(jwt), limits));
+    };
+  }
+
+  /** Puts the gate in front of {@code /image} and every path under it, for every method. */
+  public void mount(Router router) {
+    // "/image/*" matches "/image" as well (Vert.x treats a final "/*" as optional).
+    router.route("/image/*").handler(this);
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    Future<Caller> caller = caller(ctx);
+    if (!caller.isComplete()) {
+      ctx.request().pause();
+    }
+    caller.onSuccess(found -> admit(ctx, found)).onFailure(ctx::fail);
+  }
+
+  private Future<Caller> caller(RoutingContext ctx) {
+    if (authenticator.isEmpty()) {
+      return Future.succeededFuture(Caller.anonymous(ctx.request().remoteAddress().hostAddress()));
+    }
+    String what = mode == AuthMode.JWT ? "JWT" : "API key";
+    Optional<String> bearer = bearer(ctx.request());
+    if (bearer.isEmpty()) {
+      ctx.response().putHeader("WWW-Authenticate", REALM);
+      return Future.failedFuture(Unauthorized.missing(what));
+    }
+    return authenticator.get().callerId(bearer.get())
+        .map(Caller::authenticated)
+        .onFailure(err -> ctx.response().putHeader("WWW-Authenticate", REALM + ", error=\"invalid_token\""));
+  }
+
+  private void admit(RoutingContext ctx, Caller caller) {
+    caller.attachTo(ctx);
+    Optional<CallerLimits.Refused> refused = limits.admitRequest(caller.limitKey());
+    if (refused.isPresent()) {
+      tooMany(ctx, caller, refused.get().retryAfterSeconds(), "more than the requests per second allowed");
+      return;
+    }
+    if (hasBody(ctx.request())) {
+      Optional<Runnable> upload = limits.startUpload(caller.limitKey());
+      if (upload.isEmpty()) {
+        tooMany(ctx, caller, 1, "more uploads at once than allowed");
+        return;
+      }
+      ctx.addEndHandler(ended -> upload.get().run());
+    }
+    ctx.next();
+  }
+
+  private static void tooMany(RoutingContext ctx, Caller caller, long retryAfterSeconds, String what) {
+    LOG.info("caller={} {} {}: {}, answered 429", caller.limitKey(), ctx.request().method(), ctx.request().path(),
+        what);
+    ctx.response().putHeader(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds));
+    ctx.fail(new ApiException(429, "TOO_MANY_REQUESTS", "this caller sent " + what + "; retry after "
+        + retryAfterSeconds + " s"));
+  }
+
+  /** An upload, whatever the route: a request that sends a body. */
+  static boolean hasBody(HttpServerRequest request) {
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
+      return true;
+    }
+    return length != null && !length.trim().equals("0");
+  }
+
+  private static Optional<String> bearer(HttpServerRequest request) {
+    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null || header.length() < 7 || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return Optional.empty();
+    }
+    String token = header.substring(7).trim();
+    return token.isEmpty() ? Optional.empty() : Optional.of(token);
+  }
+
+  private static void logLimits(ImageryConfig.CallerLimits limits, AuthMode mode) {
+    LOG.info("per-caller limits (each API instance on its own): {} requests/s (burst {}), {} uploads at once;"
+            + " a caller is {}",
+        limits.rateLimited() ? limits.requestsPerSecond() : "no limit of", limits.burst(),
+        limits.uploadsLimited() ? limits.maxConcurrentUploads() : "no limit of",
+        mode == AuthMode.NONE ? "a client address (authentication is off)" : "an authenticated identity");
+  }
+}
