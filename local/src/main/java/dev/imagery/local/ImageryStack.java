@@ -93,6 +93,11 @@ public final class ImageryStack implements AutoCloseable {
     return api.actualPort();
   }
 
+  /** The routes of the API's public port, in matching order (tests walk them all). */
+  public List<io.vertx.ext.web.Route> apiRoutes() {
+    return api.routes();
+  }
+
   public ImageryConfig config() {
     return config;
   }

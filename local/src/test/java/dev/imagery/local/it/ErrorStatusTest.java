@@ -30,6 +30,10 @@ class ErrorStatusTest {
   void malformedIdsAre400() {
     assertError(api.get("/image/not-a-uuid"), 400, "INVALID_ID");
     assertError(api.send("PUT", "/image/42"), 400, "INVALID_ID");
+    // A client-chosen id must be random: version 1 (time and MAC), 3/5 (name hashes) and the nil UUID are guessable.
+    assertError(api.send("PUT", "/image/3f2b6c1e-8a4d-11ee-9f0e-2d7a5b1c9e48"), 400, "INVALID_ID");
+    assertError(api.send("PUT", "/image/" + java.util.UUID.nameUUIDFromBytes(new byte[] {1})), 400, "INVALID_ID");
+    assertError(api.send("PUT", "/image/00000000-0000-0000-0000-000000000000"), 400, "INVALID_ID");
     assertError(api.upload("12345", Images.resource("pillow/hopper.jpg")), 400, "INVALID_ID");
     assertError(api.get("/image/not-a-uuid/result"), 400, "INVALID_ID");
   }

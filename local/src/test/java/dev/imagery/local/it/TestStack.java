@@ -37,7 +37,11 @@ final class TestStack {
           "IMAGERY_WORKER_CONCURRENCY", "2",
           // Heal stuck images within seconds; the duplicates this may queue for slow jobs are harmless.
           "IMAGERY_RECONCILE_AFTER_SECONDS", "2",
-          "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1"));
+          "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1",
+          // These tests flood one image from one address on purpose (50 uploads at once); the per-caller limits
+          // have tests of their own (PerCallerLimitsTest, and CallerGateTest in the API module).
+          "IMAGERY_CALLER_MAX_UPLOADS", "0",
+          "IMAGERY_CALLER_REQUESTS_PER_SECOND", "0"));
       instance = new TestStack(servers, imagery);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         imagery.close();

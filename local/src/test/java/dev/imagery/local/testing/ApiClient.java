@@ -30,6 +30,8 @@ public final class ApiClient {
   private final String base;
   private final Duration requestTimeout;
   private final HttpClient http;
+  /** The Authorization header of every request, or null (the API without authentication). */
+  private final String authorization;
 
   public ApiClient(String base) {
     this(base, REQUEST_TIMEOUT);
@@ -43,9 +45,24 @@ public final class ApiClient {
   }
 
   private ApiClient(String base, Duration requestTimeout, HttpClient http) {
+    this(base, requestTimeout, http, null);
+  }
+
+  private ApiClient(String base, Duration requestTimeout, HttpClient http, String authorization) {
     this.base = base;
     this.requestTimeout = requestTimeout;
     this.http = http;
+    this.authorization = authorization;
+  }
+
+  /** The same client sending {@code Authorization: Bearer <token>} (an API key or a JWT) with every request. */
+  public ApiClient withBearer(String token) {
+    return new ApiClient(base, requestTimeout, http, "Bearer " + token);
+  }
+
+  /** The same client sending no Authorization header. */
+  public ApiClient anonymous() {
+    return new ApiClient(base, requestTimeout, http, null);
   }
 
   /** The API on 127.0.0.1:{@code port}, each request given {@code requestTimeout}. */
@@ -58,7 +75,7 @@ public final class ApiClient {
    * fleet of replicas, one client whatever the replica.
    */
   public ApiClient at(int port) {
-    return new ApiClient(local(port), requestTimeout, http);
+    return new ApiClient(local(port), requestTimeout, http, authorization);
   }
 
   private static String local(int port) {
@@ -80,7 +97,7 @@ public final class ApiClient {
 
   public byte[] bytes(String path) {
     try {
-      HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(base + path))
+      HttpResponse<byte[]> response = http.send(authorized(HttpRequest.newBuilder(URI.create(base + path)))
           .timeout(requestTimeout).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
       if (response.statusCode() != 200) {
         throw new AssertionError("GET " + path + " answered " + response.statusCode());
@@ -185,7 +202,7 @@ public final class ApiClient {
 
   public Response send(HttpRequest.Builder request) {
     try {
-      HttpResponse<String> response = http.send(request.timeout(requestTimeout).build(),
+      HttpResponse<String> response = http.send(authorized(request).timeout(requestTimeout).build(),
           HttpResponse.BodyHandlers.ofString());
       return new Response(response.statusCode(), response.body(), response.headers());
     } catch (IOException e) {
@@ -194,6 +211,10 @@ public final class ApiClient {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    return authorization == null ? request : request.setHeader("Authorization", authorization);
   }
 
   public record Response(int status, String body, java.net.http.HttpHeaders headers) {
