@@ -138,6 +138,35 @@ class CallerGateTest {
   }
 
   @Test
+  void withJwtsTheCallerIsTheSubjectOfAGoodTokenAndAnythingElseIs401() throws Exception {
+    TestTokens issuer = new TestTokens("k1");
+    Vertx idp = Vertx.vertx();
+    try {
+      HttpServer jwks = idp.createHttpServer()
+          .requestHandler(request -> request.response().end(TestTokens.jwks(issuer).encode()))
+          .listen(0, "127.0.0.1").await(10, TimeUnit.SECONDS);
+      start(Map.of("IMAGERY_AUTH_MODE", "jwt",
+          "IMAGERY_JWT_JWKS_URL", "http://127.0.0.1:" + jwks.actualPort() + "/jwks.json",
+          "IMAGERY_JWT_ISSUER", TestTokens.ISSUER,
+          "IMAGERY_JWT_AUDIENCE", TestTokens.AUDIENCE));
+
+      HttpResponse<String> good = get("/image/x", "Authorization", bearer(issuer.sign(TestTokens.claims("user-7"))));
+      HttpResponse<String> forged = get("/image/x", "Authorization",
+          bearer(new TestTokens("k1").sign(TestTokens.claims("user-7"))));
+      HttpResponse<String> missing = get("/image/x");
+
+      assertThat(good.statusCode()).as(good.body()).isEqualTo(200);
+      assertThat(new JsonObject(good.body()).getString("caller")).isEqualTo("jwt:user-7");
+      assertThat(forged.statusCode()).isEqualTo(401);
+      assertThat(forged.headers().firstValue("WWW-Authenticate")).contains("Bearer realm=\"imagery\", error=\"invalid_token\"");
+      assertThat(missing.statusCode()).isEqualTo(401);
+      assertThat(new JsonObject(missing.body()).getString("message")).contains("Authorization: Bearer <JWT>");
+    } finally {
+      idp.close().await(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void healthStaysOpen() throws Exception {
     start(apiKeys());
 
