@@ -358,6 +358,14 @@ function validateRendered(name, text, report, kustomizations) {
     const sa = pod.serviceAccountName;
     if (sa && !find('ServiceAccount', sa)) report.error(id, `serviceAccountName '${sa}' is not defined`);
     const volumes = new Set((pod.volumes ?? []).map((v) => v.name));
+    for (const v of pod.volumes ?? []) {
+      const secret = v.secret;
+      if (!secret || secret.optional) continue;
+      const found = find('Secret', secret.secretName);
+      if (!found) report.error(id, `volume '${v.name}': Secret '${secret.secretName}' is not defined`);
+      const keys = { ...(found?.obj.data ?? {}), ...(found?.obj.stringData ?? {}) };
+      for (const item of secret.items ?? []) if (found && !(item.key in keys)) report.error(id, `volume '${v.name}': key '${item.key}' not in Secret '${secret.secretName}'`);
+    }
     const containerNames = new Set();
     const ports = new Map();
     for (const c of containersOf(pod)) {
@@ -375,6 +383,8 @@ function validateRendered(name, text, report, kustomizations) {
       for (const ref of c.envFrom ?? []) {
         const cm = ref.configMapRef?.name;
         if (cm && !ref.configMapRef.optional && !find('ConfigMap', cm)) report.error(id, `${c.name}: ConfigMap '${cm}' is not defined`);
+        const secret = ref.secretRef?.name;
+        if (secret && !ref.secretRef.optional && !find('Secret', secret)) report.error(id, `${c.name}: Secret '${secret}' is not defined`);
       }
       for (const e of c.env ?? []) {
         const cm = e.valueFrom?.configMapKeyRef;
@@ -382,6 +392,12 @@ function validateRendered(name, text, report, kustomizations) {
           const found = find('ConfigMap', cm.name);
           if (!found) report.error(id, `${c.name}: env ${e.name}: ConfigMap '${cm.name}' is not defined`);
           else if (!(cm.key in (found.obj.data ?? {}))) report.error(id, `${c.name}: env ${e.name}: key '${cm.key}' not in ConfigMap '${cm.name}'`);
+        }
+        const sk = e.valueFrom?.secretKeyRef;
+        if (sk && !sk.optional) {
+          const found = find('Secret', sk.name);
+          if (!found) report.error(id, `${c.name}: env ${e.name}: Secret '${sk.name}' is not defined`);
+          else if (!(sk.key in { ...(found.obj.data ?? {}), ...(found.obj.stringData ?? {}) })) report.error(id, `${c.name}: env ${e.name}: key '${sk.key}' not in Secret '${sk.name}'`);
         }
       }
       for (const vm of c.volumeMounts ?? []) {
@@ -625,6 +641,22 @@ function validateRendered(name, text, report, kustomizations) {
       if (/^IMAGERY_.*_ENDPOINT$|^AWS_ACCESS_KEY_ID$|^AWS_SECRET_ACCESS_KEY$/.test(k)) report.error(`${name}: ConfigMap/imagery-config`, `${k} must not be set on AWS`);
     }
     if (configMap.IMAGERY_CREATE_RESOURCES !== 'false') report.error(`${name}: ConfigMap/imagery-config`, 'IMAGERY_CREATE_RESOURCES is not "false"');
+    // On the internet the API must know its callers, and their keys must come from a Secret, never a literal.
+    for (const { obj: d, id } of workloads.filter(({ obj }) => obj.metadata.name === 'imagery-api')) {
+      const api = containersOf(d.spec.template.spec).find((c) => c.name === 'api');
+      const env = new Map((api?.env ?? []).map((e) => [e.name, e]));
+      const mode = env.get('IMAGERY_AUTH_MODE')?.value ?? configMap.IMAGERY_AUTH_MODE ?? 'none';
+      if (mode !== 'api-key' && mode !== 'jwt') report.error(id, `api: IMAGERY_AUTH_MODE is '${mode}': on AWS it must be api-key or jwt`);
+      if ('IMAGERY_API_KEYS' in configMap || env.get('IMAGERY_API_KEYS')?.value !== undefined) report.error(id, 'api: IMAGERY_API_KEYS given as a literal: take it from a Secret');
+      const file = env.get('IMAGERY_API_KEYS_FILE')?.value;
+      if (mode === 'api-key' && file) {
+        const mount = (api?.volumeMounts ?? []).find((m) => file.startsWith(m.mountPath.replace(/\/?$/, '/')));
+        const volume = (d.spec.template.spec.volumes ?? []).find((v) => v.name === mount?.name);
+        if (!volume?.secret) report.error(id, `api: IMAGERY_API_KEYS_FILE ${file} is not on a Secret volume`);
+      } else if (mode === 'api-key' && !env.get('IMAGERY_API_KEYS')?.valueFrom?.secretKeyRef) {
+        report.error(id, 'api: IMAGERY_AUTH_MODE=api-key without keys from a Secret (IMAGERY_API_KEYS_FILE or IMAGERY_API_KEYS)');
+      }
+    }
     if (!find('HorizontalPodAutoscaler', 'imagery-api')) report.error(name, 'no HorizontalPodAutoscaler for imagery-api');
 
     // The Ingress: ALB, target-type ip, HTTPS, and a simulation of the controller's rule order.
@@ -829,6 +861,12 @@ const MUTATIONS = [
     ['local'], 'IMAGERY_S3_ENDPOINT is \'\''],
   ['the emulators in their own pod', 'overlays/local/kustomization.yaml', '  - path: api-pod-with-emulators-and-worker.yaml\n', '',
     ['local'], 'expected one pod with the emulators'],
+  ['authentication off on AWS', 'base/api-deployment.yaml', '- name: IMAGERY_AUTH_MODE\n              value: api-key',
+    '- name: IMAGERY_AUTH_MODE\n              value: none', ['aws'], 'on AWS it must be api-key or jwt'],
+  ['the API keys Secret missing', 'base/kustomization.yaml', '  - api-keys-secret.yaml\n', '', ['aws', 'local'],
+    "Secret 'imagery-api-keys' is not defined"],
+  ['the API keys file on an emptyDir', 'base/api-deployment.yaml', 'value: /etc/imagery/api-keys/api-keys',
+    'value: /tmp/api-keys', ['aws'], 'is not on a Secret volume'],
 ];
 
 let selfChecked = 0;

@@ -56,6 +56,10 @@ final class AuthEnv {
     return switch (mode) {
       case NONE -> new Auth(mode, List.of(), Optional.empty());
       case API_KEY -> {
+        if (keys.isEmpty() && env.optional("IMAGERY_API_KEYS_FILE").isPresent()) {
+          throw new IllegalArgumentException("IMAGERY_API_KEYS_FILE (" + env.optional("IMAGERY_API_KEYS_FILE").get()
+              + ") lists no key: IMAGERY_AUTH_MODE=api-key needs at least one caller:sha256-hex-of-key line");
+        }
         if (keys.isEmpty()) {
           throw new IllegalArgumentException("IMAGERY_AUTH_MODE=api-key needs IMAGERY_API_KEYS or IMAGERY_API_KEYS_FILE:"
               + " caller:sha256-hex-of-key pairs separated by commas (README, \"Callers and ownership\")");

@@ -75,6 +75,11 @@ class AuthConfigTest {
     assertThatThrownBy(() -> auth(Map.of("IMAGERY_AUTH_MODE", "api-key", "IMAGERY_API_KEYS_FILE", file.toString(),
         "IMAGERY_API_KEYS", "carol:" + H3)))
         .hasMessageContaining("both set");
+    Path placeholder = dir.resolve("placeholder");
+    Files.writeString(placeholder, "    # caller:sha256-hex-of-key, one a line (replace this comment)\n");
+    assertThatThrownBy(() -> auth(Map.of("IMAGERY_AUTH_MODE", "api-key",
+        "IMAGERY_API_KEYS_FILE", placeholder.toString())))
+        .as("the Kubernetes Secret as committed").hasMessageContaining("lists no key");
   }
 
   @Test
