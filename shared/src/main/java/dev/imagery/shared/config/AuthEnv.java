@@ -100,18 +100,20 @@ final class AuthEnv {
 
   /**
    * {@code caller:sha256hex} entries separated by commas or line breaks (a mounted secret may hold one a line);
-   * blank entries and, in a file, lines starting with {@code #} are skipped. One caller may have several hashes (a
+   * blank entries and lines starting with {@code #} are skipped. One caller may have several hashes (a
    * rotation); one hash may not name two callers.
    */
   static List<ApiKey> parseKeys(String source, String value) {
     List<ApiKey> keys = new ArrayList<>();
     Map<String, String> callerOfHash = new HashMap<>();
     int position = 0;
-    for (String raw : value.split("[,\\r\\n]")) {
-      String entry = raw.trim();
-      if (entry.isEmpty() || entry.startsWith("#")) {
-        continue;
-      }
+    List<String> entries = value.lines()
+        .filter(line -> !line.trim().startsWith("#")) // a comment is a whole line (it may hold commas)
+        .flatMap(line -> Arrays.stream(line.split(",")))
+        .map(String::trim)
+        .filter(entry -> !entry.isEmpty())
+        .toList();
+    for (String entry : entries) {
       position++;
       int colon = entry.indexOf(':');
       if (colon < 0 || colon != entry.lastIndexOf(':')) {
