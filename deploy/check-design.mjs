@@ -214,6 +214,23 @@ check('IMAGERY_CREATE_RESOURCES=false in every container', () => {
   }).join(', ');
 });
 
+check('the API authenticates its callers: IMAGERY_AUTH_MODE from a parameter that allows no "none", API keys only from Secrets', () => {
+  const api = containerOf(apiService[1]);
+  const mode = (api.Environment ?? []).find((e) => e.Name === 'IMAGERY_AUTH_MODE');
+  assert(mode, 'the API container has no IMAGERY_AUTH_MODE');
+  const allowed = mode.Value?.Ref ? P[mode.Value.Ref]?.AllowedValues : [mode.Value];
+  assert(Array.isArray(allowed) && allowed.length > 0, `IMAGERY_AUTH_MODE is ${JSON.stringify(mode.Value)}, not a literal or a parameter with AllowedValues`);
+  assert(!allowed.includes('none'), `IMAGERY_AUTH_MODE may be none (${allowed.join(', ')})`);
+  assert(allowed.every((v) => v === 'api-key' || v === 'jwt'), `unknown modes ${allowed.join(', ')}`);
+  for (const [id, s] of services) {
+    const c = containerOf(s);
+    const literal = (c.Environment ?? []).find((e) => e.Name === 'IMAGERY_API_KEYS' || e.Name === 'IMAGERY_ADMIN_TOKEN');
+    assert(!literal, `${id}: ${literal?.Name} in Environment: it belongs in Secrets`);
+  }
+  assert(JSON.stringify(api.Secrets ?? []).includes('"IMAGERY_API_KEYS"'), 'IMAGERY_API_KEYS is not among the API\'s Secrets');
+  return `modes ${allowed.join(', ')}; keys from Secrets`;
+});
+
 check('image parameters: no default ending in :latest, and the AllowedPattern refuses :latest', () => {
   const images = Object.entries(P).filter(([name]) => /Image$/.test(name));
   assert(images.length >= 2, 'no image parameters');
