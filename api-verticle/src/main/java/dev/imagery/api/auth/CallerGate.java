@@ -7,7 +7,9 @@ import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.Optional;
@@ -83,6 +85,11 @@ public final class CallerGate implements Handler<RoutingContext> {
       return Future.succeededFuture(Caller.anonymous(ctx.request().remoteAddress().hostAddress()));
     }
     String what = mode == AuthMode.JWT ? "JWT" : "API key";
+    if (ctx.request().headers().getAll(HttpHeaders.AUTHORIZATION).size() > 1) {
+      // Which one would count depends on who reads it (a proxy, us): refuse rather than guess.
+      ctx.response().putHeader("WWW-Authenticate", REALM + ", error=\"invalid_request\"");
+      return Future.failedFuture(Unauthorized.invalid("send one Authorization header, not several"));
+    }
     Optional<String> bearer = bearer(ctx.request());
     if (bearer.isEmpty()) {
       ctx.response().putHeader("WWW-Authenticate", REALM);
@@ -119,13 +126,22 @@ public final class CallerGate implements Handler<RoutingContext> {
         + retryAfterSeconds + " s"));
   }
 
-  /** An upload, whatever the route: a request that sends a body. */
+  /**
+   * An upload, whatever the route: a request that sends a body. HTTP/1.1 says so in its head (Transfer-Encoding, or
+   * a Content-Length above 0); HTTP/2 (h2c is on) frames the body itself, so there a POST, PUT or PATCH without
+   * {@code Content-Length: 0} counts, ended or not: a body-less create then holds a slot for the moment it takes.
+   */
   static boolean hasBody(HttpServerRequest request) {
-    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (request.getHeader(HttpHeaders.TRANSFER_ENCODING) != null) {
       return true;
     }
-    return length != null && !length.trim().equals("0");
+    String length = request.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null) {
+      return !length.trim().equals("0");
+    }
+    HttpMethod method = request.method();
+    return request.version() == HttpVersion.HTTP_2
+        && (method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH);
   }
 
   private static Optional<String> bearer(HttpServerRequest request) {

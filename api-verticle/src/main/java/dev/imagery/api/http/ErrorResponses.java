@@ -5,6 +5,7 @@ import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.TransitionConflictException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.TimeoutException;
@@ -50,12 +51,21 @@ public final class ErrorResponses {
       return;
     }
     if (!ctx.request().isEnded()) {
-      // The body is being discarded: this connection ends with this request.
-      response.putHeader(HttpHeaders.CONNECTION, "close");
+      // The body is being discarded: this connection ends with this request. Over HTTP/2 (h2c) a connection
+      // header is illegal (the client would see a stream error instead of our answer), and the connection carries
+      // other requests: there the stream alone is cut.
+      boolean http2 = ctx.request().version() == HttpVersion.HTTP_2;
+      if (!http2) {
+        response.putHeader(HttpHeaders.CONNECTION, "close");
+      }
       ctx.request().resume();
       long timer = ctx.vertx().setTimer(DRAIN_TIMEOUT_MS, t -> {
         if (!ctx.request().isEnded()) {
-          ctx.request().connection().close();
+          if (http2) {
+            response.reset();
+          } else {
+            ctx.request().connection().close();
+          }
         }
       });
       ctx.request().endHandler(v -> ctx.vertx().cancelTimer(timer));

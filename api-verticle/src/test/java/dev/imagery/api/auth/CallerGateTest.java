@@ -167,6 +167,44 @@ class CallerGateTest {
   }
 
   @Test
+  void twoAuthorizationHeadersAreRefusedWhicheverComesFirst() throws Exception {
+    start(apiKeys());
+
+    HttpResponse<String> both = get("/image/x", "Authorization", bearer(ALICE_OLD), "Authorization", bearer(BOB));
+
+    assertThat(both.statusCode()).isEqualTo(401);
+    assertThat(new JsonObject(both.body()).getString("message")).contains("one Authorization header");
+  }
+
+  @Test
+  void overHttp2AnUploadWithoutContentLengthStillTakesASlotButAGetDoesNot() throws Exception {
+    Map<String, String> env = new HashMap<>(apiKeys());
+    env.put("IMAGERY_CALLER_MAX_UPLOADS", "1");
+    start(env);
+    io.vertx.core.http.HttpClient h2 = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    io.vertx.core.http.RequestOptions upload = new io.vertx.core.http.RequestOptions()
+        .setMethod(io.vertx.core.http.HttpMethod.POST).setHost("127.0.0.1").setPort(server.actualPort())
+        .setURI("/image/x/upload").putHeader("Authorization", bearer(ALICE_OLD));
+
+    // Streamed: no Content-Length, no Transfer-Encoding (HTTP/2 has none), the body still coming.
+    io.vertx.core.http.HttpClientRequest first = h2.request(upload).await(10, TimeUnit.SECONDS);
+    first.setChunked(true);
+    first.write("part of a photo").await(10, TimeUnit.SECONDS);
+    RoutingContext held = held();
+    int second = h2.request(upload).compose(r -> r.send("another"))
+        .map(io.vertx.core.http.HttpClientResponse::statusCode).await(10, TimeUnit.SECONDS);
+    int read = h2.request(new io.vertx.core.http.RequestOptions(upload).setMethod(io.vertx.core.http.HttpMethod.GET)
+            .setURI("/image/x"))
+        .compose(io.vertx.core.http.HttpClientRequest::send)
+        .map(io.vertx.core.http.HttpClientResponse::statusCode).await(10, TimeUnit.SECONDS);
+
+    assertThat(second).as("a second upload of the same caller, over HTTP/2").isEqualTo(429);
+    assertThat(read).as("a GET over HTTP/2 is no upload").isEqualTo(200);
+    end(held);
+  }
+
+  @Test
   void healthStaysOpen() throws Exception {
     start(apiKeys());
 
