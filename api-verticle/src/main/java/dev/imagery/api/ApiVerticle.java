@@ -1,8 +1,8 @@
 package dev.imagery.api;
 
 import dev.imagery.api.admin.AdminServer;
-import dev.imagery.api.auth.CallerGate;
 import dev.imagery.api.admin.DeadLetters;
+import dev.imagery.api.auth.CallerGate;
 import dev.imagery.api.health.HealthRoutes;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
