@@ -136,7 +136,9 @@ public final class ApiVerticle extends VerticleBase {
     new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);
     // Never here, however the path is spelled: they live on the management port (AdminServer).
     router.route("/admin/*").handler(this::notHere);
-    router.get("/*").handler(headers.page()).handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
+    // The page's policy on the page only: anything else the static route answers (a 404) keeps the deny-all one.
+    router.getWithRegex("/(index\\.html)?").handler(headers.page());
+    router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
     router.route().failureHandler(ErrorResponses::handle);
     router.errorHandler(404, ErrorResponses::handle);
     router.errorHandler(405, ErrorResponses::handle);

@@ -66,6 +66,11 @@ public final class SecurityHeaders {
         + "; frame-ancestors 'none'";
   }
 
+  /** The page's policy, as {@link #page()} sends it. */
+  String pagePolicy() {
+    return pagePolicy;
+  }
+
   /** For every route: nosniff, no referrer, and the policy that allows nothing (the page's handler replaces it). */
   public Handler<RoutingContext> everyResponse() {
     return ctx -> {
@@ -77,7 +82,7 @@ public final class SecurityHeaders {
     };
   }
 
-  /** For the page's static route: its own policy, and X-Frame-Options for browsers older than frame-ancestors. */
+  /** For the page ({@code /}, {@code /index.html}): its own policy, and X-Frame-Options for older browsers. */
   public Handler<RoutingContext> page() {
     return ctx -> {
       ctx.response()
