@@ -32,6 +32,12 @@ try {
     console.error('page test failed: the page lacks its security headers: ' + JSON.stringify(headers));
     process.exit(1);
   }
+  // A blocked inline script or style is reported while the page loads: say so, rather than time out below.
+  await page.waitForLoadState('load');
+  if (errors.length > 0) {
+    console.error('page test failed: the page broke its own policy: ' + JSON.stringify(errors));
+    process.exit(1);
+  }
   await page.setInputFiles('#file', photo);
   const started = Date.now();
   await page.click('#upload');
