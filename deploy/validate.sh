@@ -243,6 +243,11 @@ expect_design_failure 'worker has no ingress' 'Description: HTTP from the ALB (r
       FromPort: 8080' 'Description: HTTP from the ALB (requests and health checks)
       IpProtocol: tcp
       FromPort: 0'
+expect_design_failure 'retention:' 'Prefix: processed/
+              ExpirationInDays: !Ref RetentionDays' 'Prefix: processed/
+              ExpirationInDays: 30'
+expect_design_failure 'retention:' '            - {Name: IMAGERY_RETENTION_DAYS, Value: !Ref RetentionDays}
+            # The worker' '            # The worker'
 expect_design_failure 'authenticates its callers' 'AllowedValues: [api-key, jwt]' 'AllowedValues: [none, api-key, jwt]'
 expect_design_failure 'authenticates its callers' '{Name: IMAGERY_AUTH_MODE, Value: !Ref AuthMode}' '{Name: IMAGERY_AUTH_MODE, Value: none}'
 if [ "$design_failures" -eq 0 ]; then

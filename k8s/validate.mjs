@@ -865,7 +865,7 @@ const MUTATIONS = [
     '- name: IMAGERY_AUTH_MODE\n              value: none', ['aws'], 'on AWS it must be api-key or jwt'],
   ['the API keys Secret missing', 'base/kustomization.yaml', '  - api-keys-secret.yaml\n', '', ['aws', 'local'],
     "Secret 'imagery-api-keys' is not defined"],
-  ['the API keys file on an emptyDir', 'base/api-deployment.yaml', 'value: /etc/imagery/api-keys/api-keys',
+  ['the API keys file on an emptyDir', 'base/api-deployment.yaml', 'value: /var/run/secrets/imagery/api-keys/api-keys',
     'value: /tmp/api-keys', ['aws'], 'is not on a Secret volume'],
 ];
 

@@ -6,7 +6,9 @@ import dev.imagery.api.auth.CallerGate;
 import dev.imagery.api.health.HealthRoutes;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageAccess;
+import dev.imagery.api.image.ImageDeletion;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
@@ -39,8 +41,12 @@ public final class ApiVerticle extends VerticleBase {
   /** Left of the shutdown timeout for closing the clients after the server drained. */
   private static final long SHUTDOWN_MARGIN_MS = 2_000;
 
+  /** The web page's directory on the classpath. */
+  private static final String WEBROOT = "webroot";
+
   private final ImageryConfig config;
   private final AwsClients aws;
+  private final SecurityHeaders headers;
   private ImageStore store;
   private JobQueue queue;
   private UploadFlow uploads;
@@ -54,11 +60,14 @@ public final class ApiVerticle extends VerticleBase {
   public ApiVerticle(ImageryConfig config, AwsClients aws) {
     this.config = config;
     this.aws = aws;
+    // Read here, on the thread that makes the verticle, not on its event loop.
+    this.headers = SecurityHeaders.forPage(WEBROOT + "/index.html");
   }
 
   @Override
   public Future<?> start() {
-    store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
+        config.resources().retention());
     waits = new StateWait(vertx, store);
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
         .compose(resolved -> {
@@ -92,6 +101,7 @@ public final class ApiVerticle extends VerticleBase {
   /** The admin routes, on the management port, only when an admin token is set. */
   private Future<?> startAdmin() {
     if (config.api().adminToken().isEmpty()) {
+      LOG.info("admin routes off: neither IMAGERY_ADMIN_TOKEN nor a file at IMAGERY_ADMIN_TOKEN_FILE");
       return Future.succeededFuture();
     }
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
@@ -136,15 +146,19 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
-    // First: every image route, and any added later under /image, is behind the caller's authentication and limits.
+    router.route().handler(headers.everyResponse());
+    // Then every image route, and any added later under /image, is behind the caller's authentication and limits.
     gate.mount(router);
     ImageAccess access = new ImageAccess(store, config.api().auth().mode() != AuthMode.NONE);
-    new ImageRoutes(vertx, access, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
+    new ImageRoutes(vertx, access, new ImageDeletion(vertx, store, aws.s3(), config.resources().bucket()), waits,
+        uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
         .mount(router);
     new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);
     // Never here, however the path is spelled: they live on the management port (AdminServer).
     router.route("/admin/*").handler(this::notHere);
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    // The page's policy on the page only: anything else the static route answers (a 404) keeps the deny-all one.
+    router.getWithRegex("/(index\\.html)?").handler(headers.page());
+    router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
     router.route().failureHandler(ErrorResponses::handle);
     router.errorHandler(404, ErrorResponses::handle);
     router.errorHandler(405, ErrorResponses::handle);

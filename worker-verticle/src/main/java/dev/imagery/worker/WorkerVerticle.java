@@ -63,7 +63,8 @@ public final class WorkerVerticle extends VerticleBase {
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
     memory = new MemoryBudget(worker.memoryBudgetBytes());
     logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
-    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
+        config.resources().retention());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
     management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness);
     return management.start()

@@ -2,6 +2,7 @@ package dev.imagery.api.admin;
 
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.http.SecurityHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -61,6 +62,7 @@ public final class AdminServer {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(SecurityHeaders.noSniff());
     router.route("/admin/*").handler(this::requireBearer);
     router.get("/admin/dead-letters").handler(this::listDeadLetters);
     router.post("/admin/dead-letters/redrive").handler(this::redriveDeadLetters);

@@ -1,6 +1,7 @@
 package dev.imagery.api.image;
 
 import dev.imagery.api.http.ApiException;
+import dev.imagery.api.http.ContentDisposition;
 import dev.imagery.api.http.RecordJson;
 import dev.imagery.api.http.ResponseWriter;
 import dev.imagery.api.upload.UploadFlow;
@@ -8,6 +9,7 @@ import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageIds;
 import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -20,9 +22,9 @@ import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
 /**
- * The image process routes: create, read (and long-poll), upload, and the original, result and thumbnail. They sit
- * behind CallerGate, and every one reads or creates its record through {@link ImageAccess}, which answers 404 for an
- * image that is not the caller's.
+ * The image process routes: create, read (and long-poll), upload, delete, and the original, result and thumbnail.
+ * They sit behind CallerGate, and every one reads or creates its record through {@link ImageAccess}, which answers
+ * 404 for an image that is not the caller's.
  */
 public final class ImageRoutes {
 
@@ -36,11 +38,13 @@ public final class ImageRoutes {
   private final S3AsyncClient s3;
   private final String bucket;
   private final long maxUploadBytes;
+  private final ImageDeletion deletion;
 
-  public ImageRoutes(Vertx vertx, ImageAccess access, StateWait waits, UploadFlow uploads, S3AsyncClient s3,
-      String bucket, long maxUploadBytes) {
+  public ImageRoutes(Vertx vertx, ImageAccess access, ImageDeletion deletion, StateWait waits, UploadFlow uploads,
+      S3AsyncClient s3, String bucket, long maxUploadBytes) {
     this.vertx = vertx;
     this.access = access;
+    this.deletion = deletion;
     this.waits = waits;
     this.uploads = uploads;
     this.s3 = s3;
@@ -52,6 +56,7 @@ public final class ImageRoutes {
     router.post("/image").handler(this::createImage);
     router.put("/image/:id").handler(this::putImage);
     router.get("/image/:id").handler(this::getImage);
+    router.delete("/image/:id").handler(this::deleteImage);
     router.post("/image/:id/upload").handler(this::uploadImage);
     router.get("/image/:id/original").handler(this::getOriginal);
     router.get("/image/:id/result").handler(this::getResult);
@@ -117,22 +122,38 @@ public final class ImageRoutes {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Deletes the record and every object of the image: 204. A delete cut short (the image shows as
+   * {@code deleting}) is finished by the next one. An unknown id is 404, as on every route, so that this route
+   * tells no more about an id than the others do; a repeated delete is therefore 204, then 404.
+   */
+  private void deleteImage(RoutingContext ctx) {
+    String id = pathId(ctx);
+    access.get(ctx, id)
+        .compose(owned -> deletion.delete(id))
+        .onSuccess(deleted -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  /** The upload as it was sent: always a download (attachment), never shown in the browser's window. */
   private void getOriginal(RoutingContext ctx) {
-    streamObject(ctx, record -> record.upload().map(ImageRecord.Upload::rawKey));
+    streamObject(ctx, record -> record.upload().map(ImageRecord.Upload::rawKey), "attachment", "original");
   }
 
   private void getResult(RoutingContext ctx) {
-    streamObject(ctx, record -> record.result().map(ImageRecord.Result::resultKey));
+    streamObject(ctx, record -> record.result().map(ImageRecord.Result::resultKey), "inline", "sepia");
   }
 
   private void getThumbnail(RoutingContext ctx) {
-    streamObject(ctx, record -> record.result().map(ImageRecord.Result::thumbnailKey));
+    streamObject(ctx, record -> record.result().map(ImageRecord.Result::thumbnailKey), "inline", "thumbnail");
   }
 
-  private void streamObject(RoutingContext ctx, Function<ImageRecord, Optional<String>> keyOf) {
+  private void streamObject(RoutingContext ctx, Function<ImageRecord, Optional<String>> keyOf, String disposition,
+                            String name) {
     String id = pathId(ctx);
     access.get(ctx, id)
         .compose(record -> keyOf.apply(record)
+            .filter(key -> record.state() != ImageState.DELETING)
             .map(Future::succeededFuture)
             .orElseGet(() -> Future.failedFuture(new ApiException(404, "NOT_FOUND",
                 "image " + id + " has no such object in state " + record.state().wireName()))))
@@ -145,7 +166,9 @@ public final class ImageRoutes {
               .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(object.response().contentLength()))
               // The URL names the image, not the upload: a re-upload changes what it serves.
               .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-              .putHeader(HttpHeaders.ETAG, object.response().eTag());
+              .putHeader(HttpHeaders.ETAG, object.response().eTag())
+              .putHeader(HttpHeaders.CONTENT_DISPOSITION,
+                  ContentDisposition.of(disposition, id, name, object.response().contentType()));
           return ResponseWriter.write(vertx.getOrCreateContext(), ctx.response(), object);
         })
         .onFailure(ctx::fail);

@@ -4,6 +4,7 @@ import dev.imagery.api.http.ApiException;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageFormat;
+import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
@@ -149,7 +150,8 @@ public final class UploadFlow {
   private Future<ImageRecord> commit(String id, ImageRecord.Upload upload) {
     return store.markUploaded(id, upload)
         // Only a refusal is certain to have left the record alone; after a timeout the write may have applied.
-        .recover(err -> err instanceof TransitionConflictException
+        // Refused: final, deleting, or deleted while the bytes streamed in.
+        .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
             ? deleteQuietly(id, upload.rawKey()).transform(deleted -> Future.failedFuture(err))
             : Future.failedFuture(err))
         .compose(committed -> {

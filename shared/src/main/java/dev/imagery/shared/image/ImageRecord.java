@@ -89,6 +89,14 @@ public record ImageRecord(
   public static final String ATTEMPTS_STARTED = "attemptsStarted";
   public static final String ATTEMPTS_ENDED = "attemptsEnded";
 
+  /**
+   * The table's TTL attribute (epoch seconds), written by {@link ImageStore} beside every record when a retention is
+   * set ({@code IMAGERY_RETENTION_DAYS}): the record's creation plus the retention, so every write of a record
+   * carries the same value. DynamoDB deletes the item some time after it passes; the store treats the record as gone
+   * from that moment. Not part of the record: {@link #fromItem} ignores it.
+   */
+  public static final String EXPIRES_AT = "expiresAt";
+
   /** Times are kept at the precision DynamoDB stores them, so a record read back equals the one written. */
   public ImageRecord {
     createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
@@ -122,6 +130,11 @@ public record ImageRecord(
 
   public Optional<String> uploadId() {
     return upload.map(Upload::uploadId);
+  }
+
+  /** This record, deleting from {@code now} on; what it held is kept so that its objects stay named. */
+  public ImageRecord deleting(Instant now) {
+    return new ImageRecord(id, ImageState.DELETING, version + 1, createdAt, now, upload, result, failureReason, owner);
   }
 
   public Map<String, AttributeValue> toItem() {
