@@ -3,6 +3,7 @@ package dev.imagery.api;
 import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
 import dev.imagery.api.image.ImageRoutes;
@@ -121,6 +122,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
     new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
         .mount(router);
     new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);

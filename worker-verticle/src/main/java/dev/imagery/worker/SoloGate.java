@@ -1,5 +1,6 @@
 package dev.imagery.worker;
 
+import dev.imagery.shared.logging.LogContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -28,7 +29,8 @@ final class SoloGate {
 
   /** Completes when the caller may run alone; the caller then must call {@link #soloEnded()} when it ends. */
   Future<Void> awaitAlone() {
-    Promise<Void> turn = Promise.promise();
+    // Bound to this job's context: another job's end grants the turn, and must not run this job on its own.
+    Promise<Void> turn = LogContext.boundPromise();
     waiting.add(turn);
     grant();
     return turn.future();
