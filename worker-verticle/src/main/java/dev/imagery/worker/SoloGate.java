@@ -29,7 +29,8 @@ final class SoloGate {
 
   /** Completes when the caller may run alone; the caller then must call {@link #soloEnded()} when it ends. */
   Future<Void> awaitAlone() {
-    // Bound to this job's context: another job's end grants the turn, and must not run this job on its own.
+    // Bound to this job's context: another job's end grants the turn, and this job must not go on with that job's
+    // context (its log fields, its SDK callbacks).
     Promise<Void> turn = LogContext.boundPromise();
     waiting.add(turn);
     grant();

@@ -64,7 +64,8 @@ public final class UploadBudget {
       reserved += need;
       return Future.succeededFuture(new Reservation(need));
     }
-    // Bound to this request's context: another request's release admits it, and must not run its upload on its own.
+    // Bound to this request's context: another request's release admits it, and this upload must not go on with
+    // that request's context (its log fields, its SDK callbacks).
     Waiter waiter = new Waiter(need, LogContext.boundPromise(), new long[1]);
     line.add(waiter);
     waiter.timer()[0] = vertx.setTimer(maxWait.toMillis(), t -> {

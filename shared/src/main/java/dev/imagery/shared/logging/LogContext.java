@@ -87,14 +87,15 @@ public final class LogContext {
   /**
    * Runs {@code work} on a new duplicated context of the caller's event loop, carrying {@code fields} and
    * {@code trace}: a job of its own, whose lines carry them. The outcome completes on the caller's context, so the
-   * caller's own callbacks (a poll loop's, say) do not run with the job's fields. Must be called on a Vert.x
-   * context's thread.
+   * caller's own callbacks (a poll loop's, say) do not run with the job's fields. Called off any Vert.x context
+   * (a {@code Future.timeout} fires on Netty's global executor, say), it runs {@code work} as it is, without fields:
+   * there is no event loop to give it a context on.
    */
   public static <T> Future<T> run(Map<String, String> fields, Optional<TraceParent> trace,
                                   Supplier<Future<T>> work) {
     ContextInternal caller = ContextInternal.current();
     if (caller == null) {
-      throw new IllegalStateException("LogContext.run must be called on a Vert.x context");
+      return work.get();
     }
     Snapshot snapshot = new Snapshot(Collections.unmodifiableMap(new LinkedHashMap<>(fields)), Optional.empty());
     ContextInternal job = caller.unwrap().duplicate();

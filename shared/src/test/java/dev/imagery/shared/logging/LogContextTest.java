@@ -59,6 +59,13 @@ class LogContextTest {
   }
 
   @Test
+  void runOffVertxRunsTheWorkAsItIs() throws Exception {
+    Future<Map<String, String>> ran = LogContext.run(Map.of(LogContext.IMAGE_ID, "x"), Optional.empty(),
+        () -> Future.succeededFuture(LogContext.fields()));
+    assertThat(ran.await(10, TimeUnit.SECONDS)).isEmpty();
+  }
+
+  @Test
   void putOnARootContextOrOffVertxDoesNothing() throws Exception {
     LogContext.put(LogContext.IMAGE_ID, "off-vertx");
     assertThat(LogContext.fields()).isEmpty();
