@@ -3,6 +3,7 @@ package dev.imagery.api;
 import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
 import dev.imagery.api.http.SecurityHeaders;
@@ -130,6 +131,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
     router.route().handler(headers.everyResponse());
     new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
         .mount(router);
