@@ -4,6 +4,7 @@ import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.auth.CallerGate;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
 import dev.imagery.api.http.SecurityHeaders;
@@ -146,6 +147,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
     router.route().handler(headers.everyResponse());
     // Then every image route, and any added later under /image, is behind the caller's authentication and limits.
     gate.mount(router);

@@ -176,7 +176,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private Future<Void> releaseUnfinished() {
     List<Future<Void>> released = new ArrayList<>();
-    inFlight.forEach((job, message) -> released.add(processor.handBack(message)));
+    inFlight.forEach((job, message) -> released.add(JobQueue.inContextOf(message, () -> processor.handBack(message))));
     return Future.join(released).mapEmpty();
   }
 
@@ -218,7 +218,8 @@ public final class WorkerVerticle extends VerticleBase {
         queue.changeVisibility(message, 0);
         continue;
       }
-      Future<Void> job = processor.handle(message);
+      // On a context of its own: its lines carry its image, message and trace ids (LogContext).
+      Future<Void> job = JobQueue.inContextOf(message, () -> processor.handle(message));
       inFlight.put(job, message);
       job.onComplete(done -> {
         liveness.touched();

@@ -10,8 +10,10 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.impl.UserContextInternal;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +104,10 @@ public final class CallerGate implements Handler<RoutingContext> {
 
   private void admit(RoutingContext ctx, Caller caller) {
     caller.attachTo(ctx);
+    if (authenticator.isPresent()) {
+      // As Vert.x's own auth handlers do, so that what reads ctx.user() (the access log) names the caller.
+      ((UserContextInternal) ctx.userContext()).setUser(User.fromName(caller.id()));
+    }
     Optional<CallerLimits.Refused> refused = limits.admitRequest(caller.limitKey());
     if (refused.isPresent()) {
       tooMany(ctx, caller, refused.get().retryAfterSeconds(), "more than the requests per second allowed");

@@ -10,6 +10,8 @@ import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
 import dev.imagery.shared.image.TransitionConflictException;
+import dev.imagery.shared.logging.LogContext;
+import dev.imagery.shared.logging.TraceParent;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
@@ -122,6 +124,7 @@ public final class UploadFlow {
           "the file is " + what + " (judged from its first bytes)"));
     }
     String uploadId = UUID.randomUUID().toString();
+    LogContext.put(LogContext.UPLOAD_ID, uploadId);
     String key = ObjectKeys.raw(id, uploadId);
     UploadPublisher body = new UploadPublisher(vertx.getOrCreateContext(), file.head(), file.upload(), file.ended(),
         maxBytes);
@@ -143,7 +146,7 @@ public final class UploadFlow {
           LOG.info("image={} upload={} stored {} bytes of {} as {} in {} ms", id, uploadId, body.size(),
               format.contentType(), key, (System.nanoTime() - started) / 1_000_000);
           return new ImageRecord.Upload(uploadId, key, format.contentType(), body.size(), body.sha256Hex(),
-              clock.instant());
+              clock.instant(), LogContext.trace().map(TraceParent::header)); // the reconciler's requeue carries it on
         });
   }
 
@@ -177,7 +180,10 @@ public final class UploadFlow {
     }
     String uploadId = record.uploadId().orElseThrow();
     return queue.send(new JobMessage(record.id(), uploadId))
-        .onSuccess(messageId -> LOG.info("image={} upload={} message={} queued", record.id(), uploadId, messageId))
+        .onSuccess(messageId -> {
+          LogContext.put(LogContext.MESSAGE_ID, messageId);
+          LOG.info("image={} upload={} message={} queued", record.id(), uploadId, messageId);
+        })
         .mapEmpty();
   }
 

@@ -62,7 +62,8 @@ class CallerGateTest {
       Router router = Router.router(vertx);
       gate.mount(router);
       router.get("/image/:id").handler(ctx -> ctx.json(new JsonObject()
-          .put("caller", Caller.of(ctx).id()).put("limitKey", Caller.of(ctx).limitKey())));
+          .put("caller", Caller.of(ctx).id()).put("limitKey", Caller.of(ctx).limitKey())
+          .put("user", ctx.user() == null ? null : ctx.user().subject())));
       router.post("/image/:id/upload").handler(heldUploads::add);
       router.get("/health/live").handler(ctx -> ctx.json(new JsonObject().put("status", "UP")));
       router.route().failureHandler(ErrorResponses::handle);
@@ -131,6 +132,8 @@ class CallerGateTest {
 
     assertThat(new JsonObject(get("/image/x", "Authorization", bearer(ALICE_OLD)).body()).getString("caller"))
         .isEqualTo("key:alice");
+    assertThat(new JsonObject(get("/image/x", "Authorization", bearer(ALICE_OLD)).body()).getString("user"))
+        .as("the Vert.x user, for the access log").isEqualTo("key:alice");
     assertThat(new JsonObject(get("/image/x", "Authorization", bearer(ALICE_NEW)).body()).getString("caller"))
         .isEqualTo("key:alice");
     assertThat(new JsonObject(get("/image/x", "Authorization", "bearer  " + BOB).body()).getString("caller"))

@@ -219,12 +219,20 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
     PNG
   }
 
+  /** The console's log format; logback reads it (imagery-console.xml), this only checks it. */
+  public enum LogFormat {
+    JSON,
+    TEXT
+  }
+
   public static ImageryConfig fromEnv() {
     return fromEnv(System.getenv());
   }
 
   public static ImageryConfig fromEnv(Map<String, String> vars) {
     Env env = new Env(vars);
+    // Logback chose the format before this runs (and fell back to JSON on a typo); a typo still stops the process.
+    env.choice("IMAGERY_LOG_FORMAT", LogFormat.class, LogFormat.JSON);
     int receiveWait = env.integer("IMAGERY_RECEIVE_WAIT_SECONDS", 20, 0, 20);
     Duration sqsAttempt = env.millis("IMAGERY_SQS_ATTEMPT_TIMEOUT_MS", Duration.ofSeconds(receiveWait + 10L));
     if (sqsAttempt.toSeconds() <= receiveWait) {

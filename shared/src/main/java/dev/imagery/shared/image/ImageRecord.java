@@ -103,12 +103,24 @@ public record ImageRecord(
     updatedAt = updatedAt.truncatedTo(ChronoUnit.MILLIS);
   }
 
-  /** The raw object of the latest accepted upload. */
-  public record Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt) {
+  /**
+   * The raw object of the latest accepted upload, and the W3C {@code traceparent} of the request that uploaded it,
+   * when known: the reconciler's requeue of its job carries that trace on, so a late job still logs under it.
+   */
+  public record Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt,
+                       Optional<String> traceparent) {
     public Upload {
       uploadedAt = uploadedAt.truncatedTo(ChronoUnit.MILLIS);
     }
+
+    /** An upload with no trace (tests, records written before traces). */
+    public Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt) {
+      this(uploadId, rawKey, contentType, size, sha256, uploadedAt, Optional.empty());
+    }
   }
+
+  /** The item attribute of {@link Upload#traceparent()}. */
+  public static final String TRACEPARENT = "traceparent";
 
   /** The sepia result and its thumbnail. */
   public record Result(String resultKey, String contentType, String thumbnailKey, int width, int height,
@@ -152,6 +164,7 @@ public record ImageRecord(
       item.put("rawSize", n(u.size()));
       item.put("rawSha256", s(u.sha256()));
       item.put("uploadedAt", n(u.uploadedAt().toEpochMilli()));
+      u.traceparent().ifPresent(trace -> item.put(TRACEPARENT, s(trace)));
     });
     result.ifPresent(r -> {
       item.put("resultKey", s(r.resultKey()));
@@ -176,7 +189,8 @@ public record ImageRecord(
         item.get("rawContentType").s(),
         Long.parseLong(item.get("rawSize").n()),
         item.get("rawSha256").s(),
-        millis(item.get("uploadedAt"))));
+        millis(item.get("uploadedAt")),
+        Optional.ofNullable(item.get(TRACEPARENT)).map(AttributeValue::s)));
     Optional<Result> result = Optional.ofNullable(item.get("resultKey")).map(r -> new Result(
         r.s(),
         item.get("resultContentType").s(),

@@ -208,8 +208,14 @@ public final class ImageStore {
    * A requeue claim's outcome: whether this caller won the due point, and how many requeues the current upload has
    * had, this one included (meaningful when claimed).
    */
-  public record Claim(boolean claimed, int requeues) {
-    static final Claim LOST = new Claim(false, 0);
+  public record Claim(boolean claimed, int requeues, Optional<String> traceparent) {
+    static final Claim LOST = new Claim(false, 0, Optional.empty());
+
+    /** Read from the item the claim returned (all of it: the requeue carries the upload's trace on). */
+    static Claim won(Map<String, AttributeValue> item) {
+      return new Claim(true, ImageStore.requeues(item),
+          Optional.ofNullable(item.get(ImageRecord.TRACEPARENT)).map(AttributeValue::s));
+    }
   }
 
   /**
@@ -237,17 +243,18 @@ public final class ImageStore {
                 ":due", ImageRecord.n(due.toEpochMilli()),
                 ":token", AttributeValue.fromS(token),
                 ":one", ImageRecord.n(1)))
-            .returnValues(ReturnValue.UPDATED_NEW)
+            // The whole item, not only the counters: its traceparent goes with the requeued job.
+            .returnValues(ReturnValue.ALL_NEW)
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
             .build()))
-        .map(done -> new Claim(true, requeues(done.attributes())))
+        .map(done -> Claim.won(done.attributes()))
         .recover(err -> {
           if (err instanceof ConditionalCheckFailedException failed) {
             boolean ours = failed.hasItem() && failed.item().containsKey(REQUEUE_CLAIM)
                 && token.equals(failed.item().get(REQUEUE_CLAIM).s());
             LOG.debug("image={} upload={} requeue for due point {} {}", waiting.imageId(), waiting.uploadId(),
                 due, ours ? "claimed by our own earlier attempt" : "already claimed, or no longer waiting");
-            return Future.succeededFuture(ours ? new Claim(true, requeues(failed.item())) : Claim.LOST);
+            return Future.succeededFuture(ours ? Claim.won(failed.item()) : Claim.LOST);
           }
           return Future.failedFuture(err);
         });

@@ -172,6 +172,10 @@ class ImageryConfigTest {
         .hasMessageContaining("PORT");
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_OUTPUT_FORMAT", "gif")))
         .hasMessageContaining("IMAGERY_OUTPUT_FORMAT");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_LOG_FORMAT", "xml")))
+        .hasMessageContaining("IMAGERY_LOG_FORMAT");
+    ImageryConfig.fromEnv(Map.of("IMAGERY_LOG_FORMAT", "text")); // and the two formats pass
+    ImageryConfig.fromEnv(Map.of("IMAGERY_LOG_FORMAT", "json"));
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_SQS_ENDPOINT", "localhost")))
         .hasMessageContaining("IMAGERY_SQS_ENDPOINT");
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_SQS_ATTEMPT_TIMEOUT_MS", "15000")))

@@ -23,6 +23,22 @@ class ImageRecordTest {
   }
 
   @Test
+  void theUploadsTraceparentSurvivesTheItemFormAndIsOmittedWhenUnknown() {
+    String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    ImageRecord traced = new ImageRecord("0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22", ImageState.UPLOADED, 1, T0, T0,
+        Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1, "ab", T0, Optional.of(trace))),
+        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
+    assertThat(traced.toItem().get(ImageRecord.TRACEPARENT).s()).isEqualTo(trace);
+    assertThat(ImageRecord.fromItem(traced.toItem())).isEqualTo(traced);
+
+    ImageRecord untraced = new ImageRecord(traced.id(), ImageState.UPLOADED, 1, T0, T0,
+        Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1, "ab", T0)), Optional.empty(),
+        Optional.empty(), ImageRecord.ANONYMOUS);
+    assertThat(untraced.toItem()).doesNotContainKey(ImageRecord.TRACEPARENT);
+    assertThat(ImageRecord.fromItem(untraced.toItem()).upload().orElseThrow().traceparent()).isEmpty();
+  }
+
+  @Test
   void aFreshRecordHasNoUploadResultOrReason() {
     ImageRecord created = ImageRecord.created("id", T0);
 
