@@ -2,9 +2,8 @@ package dev.imagery.api;
 
 import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
+import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.health.HealthRoutes;
-import dev.imagery.api.http.ApiException;
-import dev.imagery.api.http.ErrorResponses;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
@@ -18,15 +17,16 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP API's process: its servers, the routes (ImageRoutes, HealthRoutes), the web page, and draining. */
+/**
+ * The HTTP API's process: its servers, the routes (PublicRouter, from the OpenAPI document, with ImageRoutes and
+ * HealthRoutes), the admin server, and draining.
+ */
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
@@ -40,6 +40,7 @@ public final class ApiVerticle extends VerticleBase {
   private JobQueue queue;
   private UploadFlow uploads;
   private StateWait waits;
+  private ApiContract contract;
   private AdminServer admin;
   private HttpServer server;
   private volatile boolean draining;
@@ -53,7 +54,11 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
     waits = new StateWait(vertx, store);
-    return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
+    return ApiContract.load(vertx)
+        .compose(loaded -> {
+          contract = loaded;
+          return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue());
+        })
         .compose(resolved -> {
           queue = resolved;
           return startAdmin();
@@ -120,20 +125,10 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private Router router() {
-    Router router = Router.router(vertx);
-    new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
-        .mount(router);
-    new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);
-    // Never here, however the path is spelled: they live on the management port (AdminServer).
-    router.route("/admin/*").handler(this::notHere);
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
-    router.route().failureHandler(ErrorResponses::handle);
-    router.errorHandler(404, ErrorResponses::handle);
-    router.errorHandler(405, ErrorResponses::handle);
-    return router;
-  }
-
-  private void notHere(RoutingContext ctx) {
-    throw new ApiException(404, "NOT_FOUND", "no such resource");
+    return PublicRouter.build(vertx, contract,
+        new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(),
+            config.api().maxUploadBytes()),
+        new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining))
+        .router();
   }
 }
