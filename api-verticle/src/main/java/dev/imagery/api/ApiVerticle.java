@@ -54,9 +54,12 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
     waits = new StateWait(vertx, store);
+    long loading = System.nanoTime();
     return ApiContract.load(vertx)
         .compose(loaded -> {
           contract = loaded;
+          LOG.info("API contract {} loaded and checked in {} ms: {} operations", ApiContract.RESOURCE,
+              (System.nanoTime() - loading) / 1_000_000, loaded.routing().operations().size());
           return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue());
         })
         .compose(resolved -> {
