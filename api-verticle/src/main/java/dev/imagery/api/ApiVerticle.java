@@ -4,6 +4,7 @@ import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
@@ -36,6 +37,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private final ImageryConfig config;
   private final AwsClients aws;
+  private final SecurityHeaders headers;
   private ImageStore store;
   private JobQueue queue;
   private UploadFlow uploads;
@@ -48,11 +50,14 @@ public final class ApiVerticle extends VerticleBase {
   public ApiVerticle(ImageryConfig config, AwsClients aws) {
     this.config = config;
     this.aws = aws;
+    // Read here, on the thread that makes the verticle, not on its event loop.
+    this.headers = SecurityHeaders.forPage(PublicRouter.WEBROOT + "/index.html");
   }
 
   @Override
   public Future<?> start() {
-    store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
+        config.resources().retention());
     waits = new StateWait(vertx, store);
     long loading = System.nanoTime();
     return ApiContract.load(vertx)
@@ -90,6 +95,7 @@ public final class ApiVerticle extends VerticleBase {
   /** The admin routes, on the management port, only when an admin token is set. */
   private Future<?> startAdmin() {
     if (config.api().adminToken().isEmpty()) {
+      LOG.info("admin routes off: neither IMAGERY_ADMIN_TOKEN nor a file at IMAGERY_ADMIN_TOKEN_FILE");
       return Future.succeededFuture();
     }
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
@@ -128,7 +134,7 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private Router router() {
-    return PublicRouter.build(vertx, contract,
+    return PublicRouter.build(vertx, contract, headers,
         new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(),
             config.api().maxUploadBytes()),
         new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining))

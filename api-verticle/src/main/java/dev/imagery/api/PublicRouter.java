@@ -4,8 +4,10 @@ import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.contract.ContractRoutes;
 import dev.imagery.api.contract.ContractViolations;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -14,6 +16,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.OpenAPIRoute;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class PublicRouter {
 
+  /** The web page's directory on the classpath. */
+  public static final String WEBROOT = "webroot";
+
   private static final Logger LOG = LoggerFactory.getLogger(PublicRouter.class);
 
   /** The router, and the documented operations that no handler was bound to (they answer 405). */
@@ -33,16 +39,21 @@ public final class PublicRouter {
   private PublicRouter() {
   }
 
-  public static Built build(Vertx vertx, ApiContract contract, ImageRoutes images, HealthRoutes health) {
+  public static Built build(Vertx vertx, ApiContract contract, SecurityHeaders headers, ImageRoutes images,
+                            HealthRoutes health) {
     RouterBuilder builder = RouterBuilder.create(vertx, contract.routing());
-    // First of all root handlers, since any later one (or the validator, which runs on a worker thread) may answer
-    // asynchronously, and a flowing request drops the body chunks that arrive while nobody listens.
+    AtomicReference<Router> built = new AtomicReference<>();
+    // Root handlers run on every request, in this order, before the operation's validation and handler.
+    builder.rootHandler(new AccessLog(built::get)); // first: the request's trace, and its access log line
+    // Before anything that may answer asynchronously (the validator runs on a worker thread): a flowing request
+    // drops the body chunks that arrive while nobody listens.
     builder.rootHandler(ctx -> {
       if (contract.streamsBody(ctx.request())) {
         ctx.request().pause();
       }
       ctx.next();
     });
+    builder.rootHandler(headers.everyResponse());
     images.bind(builder);
     health.bind(builder);
     new ContractRoutes(contract).bind(builder);
@@ -68,9 +79,12 @@ public final class PublicRouter {
     }
 
     Router router = builder.createRouter();
+    built.set(router);
     // Never here, however the path is spelled: they live on the management port (AdminServer).
     router.route("/admin/*").handler(PublicRouter::notHere);
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    // The page's policy on the page only: anything else the static route answers (a 404) keeps the deny-all one.
+    router.getWithRegex("/(index\\.html)?").handler(headers.page());
+    router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
     router.route().failureHandler(ErrorResponses::handle);
     router.errorHandler(404, ErrorResponses::handle);
     router.errorHandler(405, ErrorResponses::handle);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.contract.ContractRoutes;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -44,6 +45,7 @@ class ContractValidationTest {
     vertx = Vertx.vertx();
     ApiContract contract = ApiContract.load(vertx).await(30, TimeUnit.SECONDS);
     PublicRouter.Built built = PublicRouter.build(vertx, contract,
+        SecurityHeaders.forPage(PublicRouter.WEBROOT + "/index.html"),
         new ImageRoutes(vertx, null, null, null, null, "bucket", 1024),
         new HealthRoutes(vertx, null, null, null, "bucket", () -> false));
     server = vertx.createHttpServer().requestHandler(built.router()).listen(0, "127.0.0.1")
@@ -74,7 +76,8 @@ class ContractValidationTest {
   void aMalformedIdIs400InvalidIdOnEveryRoute() throws Exception {
     for (String[] call : new String[][] {
         {"GET", "/image/not-a-uuid"}, {"PUT", "/image/42"}, {"GET", "/image/not-a-uuid/original"},
-        {"GET", "/image/12345/result"}, {"GET", "/image/" + ID + "x/thumbnail"}, {"POST", "/image/12345/upload"}}) {
+        {"GET", "/image/12345/result"}, {"GET", "/image/" + ID + "x/thumbnail"}, {"POST", "/image/12345/upload"},
+        {"DELETE", "/image/not-a-uuid"}}) {
       assertError(send(call[0], call[1]), 400, "INVALID_ID", "path parameter id");
     }
   }
@@ -120,8 +123,18 @@ class ContractValidationTest {
 
   @Test
   void documentedOperationsWithoutAHandlerYetAre405() throws Exception {
-    assertError(send("DELETE", "/image/" + ID), 405, "METHOD_NOT_ALLOWED", "method");
     assertError(send("PUT", "/image/" + ID + "/upload"), 405, "METHOD_NOT_ALLOWED", "method");
+  }
+
+  @Test
+  void aRefusalCarriesTheTraceAndTheSecurityHeaders() throws Exception {
+    HttpResponse<String> refused = send("GET", "/image/not-a-uuid");
+
+    assertThat(refused.headers().firstValue("traceparent")).hasValueSatisfying(
+        trace -> assertThat(trace).matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]"));
+    assertThat(refused.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+    assertThat(refused.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
+        policy -> assertThat(policy).startsWith("default-src 'none'"));
   }
 
   @Test

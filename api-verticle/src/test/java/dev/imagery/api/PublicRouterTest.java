@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageRoutes;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
@@ -35,7 +36,6 @@ class PublicRouterTest {
    * leaves this list when its handler is bound; the test fails while a bound operation is still listed here.
    */
   private static final Set<String> DOCUMENTED_NOT_ROUTED_YET = Set.of(
-      "deleteImage",     // DELETE /image/{id}: item 2, deletion and retention
       "uploadImageRaw"); // PUT /image/{id}/upload: the raw-body upload
 
   private static Vertx vertx;
@@ -46,7 +46,7 @@ class PublicRouterTest {
     vertx = Vertx.vertx();
     ApiContract contract = ApiContract.load(vertx).await(30, TimeUnit.SECONDS);
     // Binding touches no backend: the routes' dependencies are only used by requests, and none is sent here.
-    built = PublicRouter.build(vertx, contract,
+    built = PublicRouter.build(vertx, contract, SecurityHeaders.forPage(PublicRouter.WEBROOT + "/index.html"),
         new ImageRoutes(vertx, null, null, null, null, "bucket", 1),
         new HealthRoutes(vertx, null, null, null, "bucket", () -> false));
   }
@@ -80,14 +80,24 @@ class PublicRouterTest {
   void theOnlyUndocumentedRoutesAreThePageAndTheAdminRefusal() {
     List<String> others = built.router().getRoutes().stream()
         .filter(route -> route.getPath() != null && !route.isExactPath())
-        .map(route -> (route.methods() == null || route.methods().isEmpty() ? "ANY" : route.methods().toString())
-            + " " + route.getPath())
+        .map(route -> methods(route) + " " + route.getPath())
         .toList();
-    List<Route> pathless = built.router().getRoutes().stream().filter(route -> route.getPath() == null).toList();
+    List<String> regex = built.router().getRoutes().stream()
+        .filter(Route::isRegexPath)
+        .map(route -> methods(route) + " regex")
+        .toList();
+    List<Route> pathless = built.router().getRoutes().stream()
+        .filter(route -> route.getPath() == null && !route.isRegexPath())
+        .toList();
 
-    assertThat(others).containsExactlyInAnyOrder("ANY /admin/", "[GET] /");
+    assertThat(others).as("prefix routes").containsExactlyInAnyOrder("ANY /admin/", "[GET] /");
+    assertThat(regex).as("the page's headers on / and /index.html").containsExactly("[GET] regex");
     assertThat(pathless).as("routes for every request (root handlers, failure handler): no method of their own")
         .allSatisfy(route -> assertThat(route.methods()).isNullOrEmpty());
+  }
+
+  private static String methods(Route route) {
+    return route.methods() == null || route.methods().isEmpty() ? "ANY" : route.methods().toString();
   }
 
   /** "METHOD /path/{template}" to operationId, read from the served document itself, not the router's copy. */

@@ -107,6 +107,10 @@ class OpenApiTest {
     conforms("getResult", api.get("/image/" + id + "/result"), 200);
     conforms("getThumbnail", api.get("/image/" + id + "/thumbnail"), 200);
     conforms("uploadImage", api.upload(id, Images.resource("pngsuite/basn2c08.png")), 409);
+    conforms("deleteImage", api.send("DELETE", "/image/" + id), 204);
+    conforms("deleteImage", api.send("DELETE", "/image/" + id), 404);
+    conforms("getImage", api.get("/image/" + id), 404);
+    conforms("deleteImage", api.send("DELETE", "/image/not-a-uuid"), 400);
     conforms("getLiveness", api.get("/health/live"), 200);
     conforms("getReadiness", api.get("/health/ready"), 200);
   }
