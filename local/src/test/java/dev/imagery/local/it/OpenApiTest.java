@@ -16,9 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -117,23 +115,21 @@ class OpenApiTest {
 
   /**
    * The answer has the expected status, the operation documents that status, and a JSON body matches its schema.
-   * (vertx-openapi looks response headers up by their declared, mixed-case names in a map it lower-cased, so it
-   * does not check them.)
+   * Headers are left out: vertx-openapi's decoder of header values refuses quoted ones (an ETag, the file name of a
+   * Content-Disposition) as undecodable.
    */
   private static void conforms(String operationId, ApiClient.Response response, int status) {
     assertThat(response.status()).as("%s: %s", operationId, response).isEqualTo(status);
     String type = response.headers().firstValue("Content-Type").orElse(null);
-    Map<String, String> headers = new HashMap<>();
-    response.headers().map().forEach((name, values) -> headers.put(name, values.get(0)));
     boolean json = type != null && type.startsWith("application/json");
     ValidatableResponse answer = json
-        ? ValidatableResponse.create(status, headers, Buffer.buffer(response.body()), "application/json")
-        : ValidatableResponse.create(status, headers);
+        ? ValidatableResponse.create(status, Buffer.buffer(response.body()), "application/json")
+        : ValidatableResponse.create(status);
     try {
       responses.validate(answer, operationId).await(30, TimeUnit.SECONDS);
     } catch (Exception e) {
-      throw new AssertionError(operationId + " answered what its contract does not say: " + response + ": "
-          + e.getMessage(), e);
+      throw new AssertionError(operationId + " answered " + status + " " + (json ? response.body() : type)
+          + ", which its contract does not say: " + e.getMessage(), e);
     }
   }
 }
