@@ -73,8 +73,17 @@ public final class CallerGate implements Handler<RoutingContext> {
     router.route("/image/*").handler(this);
   }
 
+  /**
+   * As a handler of every request (the OpenAPI router's root handler), it lets through what is not an image route
+   * at once: the path as the router matches it (normalised: {@code /x/../image/1} is an image route).
+   */
   @Override
   public void handle(RoutingContext ctx) {
+    String path = ctx.normalizedPath();
+    if (!(path.equals("/image") || path.startsWith("/image/"))) {
+      ctx.next();
+      return;
+    }
     Future<Caller> caller = caller(ctx);
     if (!caller.isComplete()) {
       ctx.request().pause();

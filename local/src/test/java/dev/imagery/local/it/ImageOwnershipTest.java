@@ -44,8 +44,12 @@ class ImageOwnershipTest {
       new Row("GET /image/:id/original", (api, id) -> api.get("/image/" + id + "/original")),
       new Row("GET /image/:id/result", (api, id) -> api.get("/image/" + id + "/result")),
       new Row("GET /image/:id/thumbnail", (api, id) -> api.get("/image/" + id + "/thumbnail")),
-      // Being added as this test is written: it runs once the route exists (a route without a row fails below).
-      new Row("DELETE /image/:id", (api, id) -> api.send("DELETE", "/image/" + id)));
+      new Row("DELETE /image/:id", (api, id) -> api.send("DELETE", "/image/" + id)),
+      // The raw-body upload: documented, being added as this test is written (405 for everyone until then).
+      new Row("PUT /image/:id/upload", (api, id) -> api.send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create(api.base() + "/image/" + id + "/upload"))
+          .header("Content-Type", "image/png")
+          .PUT(java.net.http.HttpRequest.BodyPublishers.ofByteArray(BOBS_PHOTO)))));
 
   /** Routes that name no image, each with why it needs no row. */
   private static final Map<String, String> NAMING_NO_IMAGE = Map.of(
@@ -53,6 +57,7 @@ class ImageOwnershipTest {
       "POST /image", "creates a new image with a server-chosen id, owned by its caller",
       "GET /health/live", "open health check",
       "GET /health/ready", "open health check",
+      "GET /openapi.yaml", "the API contract, open like the page",
       "ANY /admin/*", "always 404 on the public port",
       "GET /", "the static web page (GET /*: Vert.x keeps the path as /)",
       "GET regex:/(index\\.html)?", "the page's security headers",
@@ -92,12 +97,18 @@ class ImageOwnershipTest {
     Set<String> mounted = mountedRoutes();
 
     List<String> tried = new ArrayList<>();
+    Set<String> notRoutedYet = new TreeSet<>();
     for (Row row : PER_IMAGE) {
       if (!mounted.contains(row.route())) {
         continue;
       }
       ApiClient.Response bobs = row.call().apply(stack.bob, id);
       tried.add(row.route());
+      if (bobs.status() == 405) {
+        // Documented ahead of its handler: checked below to answer the owner 405 too, so it hides no image.
+        notRoutedYet.add(row.route());
+        continue;
+      }
       assertThat(bobs.status()).as("bob, %s on alice's image: %s", row.route(), bobs).isEqualTo(404);
       assertThat(bobs.json().getString("error")).isEqualTo("NOT_FOUND");
       assertThat(bobs.json().getString("message")).isEqualTo("no image with id " + id);
@@ -122,6 +133,11 @@ class ImageOwnershipTest {
         .forEach(ownersTurn::add);
     for (Row row : ownersTurn) {
       ApiClient.Response alices = row.call().apply(stack.alice, id);
+      if (notRoutedYet.contains(row.route())) {
+        assertThat(alices.status()).as("%s answered bob 405: not routed yet, then for alice too: %s", row.route(),
+            alices).isEqualTo(405);
+        continue;
+      }
       assertThat(alices.status()).as("alice, %s on her own image: %s", row.route(), alices)
           .satisfiesAnyOf(status -> assertThat(status).isBetween(200, 299), status -> assertThat(status).isEqualTo(409));
     }
