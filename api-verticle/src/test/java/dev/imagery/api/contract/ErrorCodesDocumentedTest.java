@@ -34,7 +34,7 @@ class ErrorCodesDocumentedTest {
    * Documented ahead of the code that emits them (issue 9 items 1 and 3). Each one leaves this list when its code
    * is merged; the test fails while an emitted code is still listed here.
    */
-  private static final Set<String> DOCUMENTED_NOT_EMITTED_YET = Set.of("401 UNAUTHORIZED", "429 TOO_MANY_REQUESTS");
+  private static final Set<String> DOCUMENTED_NOT_EMITTED_YET = Set.of(); // 401 and 429 are emitted now (auth/)
 
   @Test
   void everyEmittedErrorIsDocumentedWithItsStatus() throws IOException {
@@ -50,9 +50,10 @@ class ErrorCodesDocumentedTest {
     perOperation.removeAll(ROUTER_LEVEL);
     assertThat(documented).as("(status, code) pairs in the responses' examples").containsAll(perOperation);
 
+    // (Predicates rather than doesNotContainAnyElementsOf / containsAll, which refuse an empty list.)
     assertThat(emitted).as("emitted now: take them off DOCUMENTED_NOT_EMITTED_YET")
-        .doesNotContainAnyElementsOf(DOCUMENTED_NOT_EMITTED_YET);
-    assertThat(documented).containsAll(DOCUMENTED_NOT_EMITTED_YET);
+        .noneMatch(DOCUMENTED_NOT_EMITTED_YET::contains);
+    assertThat(DOCUMENTED_NOT_EMITTED_YET).allMatch(documented::contains);
     Set<String> emittedOrComing = new TreeSet<>();
     Stream.concat(emitted.stream(), DOCUMENTED_NOT_EMITTED_YET.stream())
         .forEach(error -> emittedOrComing.add(error.substring(4)));
