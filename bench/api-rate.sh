@@ -37,7 +37,7 @@ EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 # The API at its defaults (it logs no line per create or get).
-PORT=$API_PORT java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+PORT=$API_PORT IMAGERY_MANAGEMENT_PORT=0 java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 
