@@ -18,7 +18,8 @@
 # and ends with one summary line. Exit status non-zero on any failure.
 #
 # Ports (loopback, host networking), overridable: IMAGERY_API_PORT 18080, IMAGERY_API_2_PORT 18082,
-# IMAGERY_MANAGEMENT_PORT 18091, IMAGERY_WORKER_2_MANAGEMENT_PORT 18092, IMAGERY_LOCAL_DYNAMODB_PORT 18000,
+# IMAGERY_MANAGEMENT_PORT 18091, IMAGERY_WORKER_2_MANAGEMENT_PORT 18092, IMAGERY_API_MANAGEMENT_PORT 18093,
+# IMAGERY_API_2_MANAGEMENT_PORT 18094, IMAGERY_LOCAL_DYNAMODB_PORT 18000,
 # IMAGERY_LOCAL_SQS_PORT 19324, IMAGERY_LOCAL_S3_PORT 19090. They must be free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,10 +39,13 @@ export IMAGERY_API_PORT=${IMAGERY_API_PORT:-18080}
 export IMAGERY_API_2_PORT=${IMAGERY_API_2_PORT:-18082}
 export IMAGERY_MANAGEMENT_PORT=${IMAGERY_MANAGEMENT_PORT:-18091}
 export IMAGERY_WORKER_2_MANAGEMENT_PORT=${IMAGERY_WORKER_2_MANAGEMENT_PORT:-18092}
+export IMAGERY_API_MANAGEMENT_PORT=${IMAGERY_API_MANAGEMENT_PORT:-18093}
+export IMAGERY_API_2_MANAGEMENT_PORT=${IMAGERY_API_2_MANAGEMENT_PORT:-18094}
 export IMAGERY_LOCAL_DYNAMODB_PORT=${IMAGERY_LOCAL_DYNAMODB_PORT:-18000}
 export IMAGERY_LOCAL_SQS_PORT=${IMAGERY_LOCAL_SQS_PORT:-19324}
 export IMAGERY_LOCAL_S3_PORT=${IMAGERY_LOCAL_S3_PORT:-19090}
 PORTS=("$IMAGERY_API_PORT" "$IMAGERY_API_2_PORT" "$IMAGERY_MANAGEMENT_PORT" "$IMAGERY_WORKER_2_MANAGEMENT_PORT"
+       "$IMAGERY_API_MANAGEMENT_PORT" "$IMAGERY_API_2_MANAGEMENT_PORT"
        "$IMAGERY_LOCAL_DYNAMODB_PORT" "$IMAGERY_LOCAL_SQS_PORT" "$IMAGERY_LOCAL_S3_PORT")
 API1=http://127.0.0.1:$IMAGERY_API_PORT
 API2=http://127.0.0.1:$IMAGERY_API_2_PORT
@@ -79,6 +83,22 @@ is_healthy() { [[ $(health "$1") == healthy ]]; }
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"; }
 state_of() { curl -sf --max-time 5 "$API2/image/$1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 is_processed() { [[ $(state_of "$1") == processed ]]; }
+# metric_sum PORT NAME [FRAGMENT...]: the sum (an integer) of the samples of NAME on the /metrics of a management
+# port whose line holds every fragment (a label such as 'code="202"').
+metric_sum() {
+  local port=$1 name=$2; shift 2
+  curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" | awk -v name="$name" -v want="$*" '
+    BEGIN { n = split(want, f, " ") }
+    index($0, name "{") == 1 || index($0, name " ") == 1 {
+      ok = 1; for (i = 1; i <= n; i++) if (index($0, f[i]) == 0) ok = 0
+      if (ok) s += $NF
+    }
+    END { printf "%d\n", s }'
+}
+photo_counted() {
+  (( $(metric_sum "$IMAGERY_MANAGEMENT_PORT" imagery_worker_images_processed_total)
+     + $(metric_sum "$IMAGERY_WORKER_2_MANAGEMENT_PORT" imagery_worker_images_processed_total) >= 1 ))
+}
 # An attribute of the job queue, from ElasticMQ (query protocol, unsigned).
 sqs_attr() {
   curl -s --max-time 5 "$SQS/queue/imagery-jobs?Action=GetQueueAttributes&AttributeName.1=$1" \
@@ -300,6 +320,17 @@ curl -sf --max-time 10 -o "$CI_DIR/result.jpg" "$API1/image/$id/result"
 [[ $(head -c 3 "$CI_DIR/result.jpg" | od -An -tx1 | tr -d ' \n') == ffd8ff ]] || die "the result is not a JPEG"
 dims=$(curl -sf "$API1/image/$id" | sed -n 's/.*"width":\([0-9]*\),"height":\([0-9]*\).*/\1x\2/p')
 log "photo: $(basename "$PHOTO") processed, result a $(stat -c %s "$CI_DIR/result.jpg")-byte JPEG, $dims"
+# /metrics on every management port, in the Prometheus text format and without a token; the photo moved the upload
+# route's count on the API that took it and the processed count of a worker.
+for p in "$IMAGERY_API_MANAGEMENT_PORT" "$IMAGERY_API_2_MANAGEMENT_PORT" "$IMAGERY_MANAGEMENT_PORT" \
+         "$IMAGERY_WORKER_2_MANAGEMENT_PORT"; do
+  type=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' --max-time 5 "http://127.0.0.1:$p/metrics")
+  [[ $type == "200 text/plain; version=0.0.4"* ]] || die ":$p/metrics answered $type"
+done
+uploads=$(metric_sum "$IMAGERY_API_MANAGEMENT_PORT" vertx_http_server_requests_total 'code="202"' 'route="/image/:id/upload"')
+(( uploads >= 1 )) || die "API 1's /metrics counts $uploads accepted uploads"
+poll 10 "a worker's /metrics to count the photo" photo_counted
+log "metrics: /metrics on 4 management ports; API 1 counted $uploads accepted upload(s), the workers the photo"
 
 # ---- 4. chaos: kill an API and a worker mid-traffic ----
 KILL_AT=$(( IMAGES_N / 4 ))
