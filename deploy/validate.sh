@@ -249,6 +249,11 @@ expect_design_failure 'the worker only the latter' "scraping the worker's /metri
       IpProtocol: tcp
       FromPort: 22"
 expect_design_failure 'Prometheus discovery' "ECS_PROMETHEUS_EXPORTER_PORT: '8081'" "ECS_PROMETHEUS_EXPORTER_PORT: '8082'"
+expect_design_failure 'retention:' 'Prefix: processed/
+              ExpirationInDays: !Ref RetentionDays' 'Prefix: processed/
+              ExpirationInDays: 30'
+expect_design_failure 'retention:' '            - {Name: IMAGERY_RETENTION_DAYS, Value: !Ref RetentionDays}
+            # The worker' '            # The worker'
 if [ "$design_failures" -eq 0 ]; then
   echo "design: OK: all $design_bites broken copies fail the assertion they break"
   steps+=("design self-test ok ($design_bites bites)")

@@ -3,8 +3,10 @@ package dev.imagery.api;
 import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
 import dev.imagery.api.health.HealthRoutes;
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
@@ -39,9 +41,13 @@ public final class ApiVerticle extends VerticleBase {
   /** Left of the shutdown timeout for closing the clients after the server drained. */
   private static final long SHUTDOWN_MARGIN_MS = 2_000;
 
+  /** The web page's directory on the classpath. */
+  private static final String WEBROOT = "webroot";
+
   private final ImageryConfig config;
   private final AwsClients aws;
   private final ServiceMetrics metrics;
+  private final SecurityHeaders headers;
   private ImageStore store;
   private JobQueue queue;
   private UploadFlow uploads;
@@ -60,11 +66,14 @@ public final class ApiVerticle extends VerticleBase {
     this.config = config;
     this.aws = aws;
     this.metrics = metrics;
+    // Read here, on the thread that makes the verticle, not on its event loop.
+    this.headers = SecurityHeaders.forPage(WEBROOT + "/index.html");
   }
 
   @Override
   public Future<?> start() {
-    store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
+        config.resources().retention());
     waits = new StateWait(vertx, store);
     return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
         .compose(resolved -> {
@@ -94,6 +103,9 @@ public final class ApiVerticle extends VerticleBase {
 
   /** The management port: /metrics always, the admin routes only when an admin token is set. */
   private Future<?> startManagement() {
+    if (config.api().adminToken().isEmpty()) {
+      LOG.info("admin routes off: neither IMAGERY_ADMIN_TOKEN nor a file at IMAGERY_ADMIN_TOKEN_FILE");
+    }
     Future<Optional<AdminServer.Admin>> routes = config.api().adminToken().isEmpty()
         ? Future.succeededFuture(Optional.empty())
         : JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
@@ -140,13 +152,17 @@ public final class ApiVerticle extends VerticleBase {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
+    router.route().handler(headers.everyResponse());
     new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
         .mount(router);
     new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);
     // Never here, however the path is spelled: they live on the management port (AdminServer).
     router.route("/admin/*").handler(this::notHere);
     router.route("/metrics").handler(this::notHere);
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    // The page's policy on the page only: anything else the static route answers (a 404) keeps the deny-all one.
+    router.getWithRegex("/(index\\.html)?").handler(headers.page());
+    router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
     router.route().failureHandler(ErrorResponses::handle);
     router.errorHandler(404, ErrorResponses::handle);
     router.errorHandler(405, ErrorResponses::handle);

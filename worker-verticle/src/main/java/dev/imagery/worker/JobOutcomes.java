@@ -2,6 +2,7 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.AttemptLedger;
+import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.TransitionConflictException;
@@ -45,7 +46,7 @@ final class JobOutcomes {
 
   /**
    * Marks the image failed with {@code reason} ({@code kind} for the metrics); a record that moved on meanwhile
-   * (final, re-uploaded) is left be.
+   * (final, re-uploaded, deleting or deleted) is left be.
    */
   Future<Void> fail(ImageRecord record, Message message, FailureReason kind, String reason) {
     LOG.warn("image={} message={} upload={} cannot be processed: {}", record.id(), message.messageId(),
@@ -57,7 +58,9 @@ final class JobOutcomes {
           }
         })
         .<Void>mapEmpty()
-        .recover(err -> err instanceof TransitionConflictException ? Future.succeededFuture() : Future.failedFuture(err));
+        .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
+            ? Future.succeededFuture()
+            : Future.failedFuture(err));
   }
 
   /**

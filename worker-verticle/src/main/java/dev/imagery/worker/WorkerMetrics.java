@@ -13,6 +13,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +46,9 @@ final class WorkerMetrics {
     }
   }
 
+  /** The {@code state} of a skipped job whose image is gone or going (deleted, expired, being deleted, never made). */
+  static final String DELETED = "deleted";
+
   private final MeterRegistry registry;
   private final Map<Stage, Timer> stages = new EnumMap<>(Stage.class);
   private final Map<FailureReason, Counter> failures = new EnumMap<>(FailureReason.class);
@@ -74,12 +78,11 @@ final class WorkerMetrics {
           .tag("reason", reason.label())
           .register(registry));
     }
-    skipped = Map.of(
-        "missing", skippedCounter("missing"),
-        ImageState.CREATED.wireName(), skippedCounter(ImageState.CREATED.wireName()),
-        ImageState.UPLOADED.wireName(), skippedCounter(ImageState.UPLOADED.wireName()),
-        ImageState.PROCESSED.wireName(), skippedCounter(ImageState.PROCESSED.wireName()),
-        ImageState.FAILED.wireName(), skippedCounter(ImageState.FAILED.wireName()));
+    skipped = new HashMap<>();
+    skipped.put(DELETED, skippedCounter(DELETED));
+    for (ImageState state : ImageState.values()) {
+      skipped.put(state.wireName(), skippedCounter(state.wireName()));
+    }
     firstDeliveryWait = queueWait("first");
     redeliveryWait = queueWait("redelivery");
     processed = Counter.builder("imagery.worker.images.processed")
@@ -192,7 +195,7 @@ final class WorkerMetrics {
     failures.get(reason).increment();
   }
 
-  /** A job was acknowledged without work; {@code state} is its image's, or "missing". */
+  /** A job was acknowledged without work; {@code state} is its image's, or {@link #DELETED}. */
   void skipped(String state) {
     Counter counter = skipped.get(state);
     if (counter != null) {
