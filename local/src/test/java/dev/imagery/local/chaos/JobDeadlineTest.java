@@ -100,7 +100,9 @@ class JobDeadlineTest {
         + " than " + JOB_TIMEOUT_SECONDS + " s"))).as("failed once, on that receive").hasSize(1);
     assertThat(worker.logLines(Pattern.compile("image=" + hanging + " .*(nothing to do|will retry)")))
         .as("never received again, never retried").isEmpty();
-    int nextAt = indexOf(lines, Pattern.compile("image=" + next + " .*receive=1 .*processed in"));
+    // Any receive: on a machine loaded far past its cores, the next image's own first attempt can outlast the short
+    // deadline this test sets; what is asserted is that the same worker served it after the cut.
+    int nextAt = indexOf(lines, Pattern.compile("image=" + next + " .*receive=\\d+ .*processed in"));
     assertThat(nextAt).as("the next image, by the same worker, after the deadline").isGreaterThan(deadlineAt);
     assertThat(stack.keys("processed/" + hanging + "/")).as("nothing stored for the cut image").isEmpty();
     assertThat(stack.deadLetters().total()).isZero();
