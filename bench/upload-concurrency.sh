@@ -173,7 +173,7 @@ GROWTH=$((CONC_LIVE - SINGLE_LIVE))
 NAME=upload-concurrency
 [ -z "${IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES:-}" ] || NAME="$NAME-budget-$IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES"
 bench_result "$NAME" "$(awk -v g="$GROWTH" 'BEGIN { printf "%.3f", 64 / (g < 1 ? 1 : g) }')" 1 \
-  "the bound of issue 8, item 4: live heap growth <= 64 MiB over one upload's, $CONCURRENT x $SIZE_MB MiB at once" \
+  "the bound of issue 8, item 4: live heap growth <= 64 MiB over one upload's" \
   label="upload memory: $CONCURRENT x $SIZE_MB MiB, live heap growth${IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES:+ (budget $IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES bytes)}" ratio_is="64 MiB / the live heap's growth" \
   budget_bytes="${IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES:-default}" xmx="$XMX" \
   single_peak_used_mib="$SINGLE_USED" single_peak_live_mib="$SINGLE_LIVE" \

@@ -167,7 +167,7 @@ public final class ChartBench {
 
     CategoryAxis categories = new CategoryAxis();
     categories.setMaximumCategoryLabelLines(3);
-    categories.setMaximumCategoryLabelWidthRatio(0.42f);
+    categories.setMaximumCategoryLabelWidthRatio(0.45f);
     categories.setTickLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
     categories.setCategoryMargin(0.35);
     NumberAxis values = new NumberAxis("ratio (higher is better): a speed is the peer's time / ours, a bound is"
@@ -181,12 +181,15 @@ public final class ChartBench {
     bars.setBarPainter(new StandardBarPainter());
     bars.setShadowVisible(false);
     bars.setMaximumBarWidth(0.5);
-    bars.setDefaultItemLabelGenerator(new ResultLabels(results));
+    // Each label goes right of whichever ends further out, the bar or its target's tick, so that the tick never
+    // crosses the text: on the bar when the target is met, on the tick when it is missed.
+    ItemLabelPosition rightOf = new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT);
+    Font labelFont = new Font(Font.SANS_SERIF, Font.BOLD, 12);
+    bars.setDefaultItemLabelGenerator(new ResultLabels(results, true));
     bars.setDefaultItemLabelsVisible(true);
-    bars.setDefaultItemLabelFont(new Font(Font.SANS_SERIF, Font.BOLD, 12));
-    bars.setDefaultPositiveItemLabelPosition(
-        new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3, TextAnchor.CENTER_LEFT));
-    bars.setItemLabelAnchorOffset(8);
+    bars.setDefaultItemLabelFont(labelFont);
+    bars.setDefaultPositiveItemLabelPosition(rightOf);
+    bars.setItemLabelInsets(new RectangleInsets(8, 8, 8, 8));
 
     CategoryPlot plot = new CategoryPlot(ratios, categories, values, bars);
     plot.setOrientation(PlotOrientation.HORIZONTAL);
@@ -200,6 +203,11 @@ public final class ChartBench {
     LineAndShapeRenderer ticks = new LineAndShapeRenderer(false, true);
     ticks.setSeriesShape(0, new Rectangle2D.Double(-2, -19, 4, 38));
     ticks.setSeriesPaint(0, Color.BLACK);
+    ticks.setDefaultItemLabelGenerator(new ResultLabels(results, false));
+    ticks.setDefaultItemLabelsVisible(true);
+    ticks.setDefaultItemLabelFont(labelFont);
+    ticks.setDefaultPositiveItemLabelPosition(rightOf);
+    ticks.setItemLabelInsets(new RectangleInsets(8, 8, 8, 8));
     plot.setDataset(1, targets);
     plot.setRenderer(1, ticks);
     plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD);
@@ -261,18 +269,26 @@ public final class ChartBench {
     }
   }
 
-  /** The label at the end of a bar: "2.71x, target 2x: met". */
+  /**
+   * The label of a result, "2.71x, target 2x: met", drawn by the bar's renderer ({@code onBar}) when the bar ends
+   * past its target, by the target's otherwise; the other one draws nothing.
+   */
   private static final class ResultLabels extends StandardCategoryItemLabelGenerator {
     private static final long serialVersionUID = 1L;
     private final transient List<Result> results;
+    private final boolean onBar;
 
-    ResultLabels(List<Result> results) {
+    ResultLabels(List<Result> results, boolean onBar) {
       this.results = results;
+      this.onBar = onBar;
     }
 
     @Override
     public String generateLabel(CategoryDataset dataset, int row, int column) {
       Result r = results.get(column);
+      if (r.met() != onBar) {
+        return null;
+      }
       return String.format(Locale.ROOT, "%.2fx, target %sx: %s", r.ratio(), trim(r.target()),
           r.met() ? "met" : "missed");
     }
