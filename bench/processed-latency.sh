@@ -36,6 +36,8 @@ env $PORTS java -jar local/target/imagery-local.jar --emulators-only > "$WORK/em
 EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
+# The span breakdown below reads the text format's lines (time first); the jars log JSON by default.
+export IMAGERY_LOG_FORMAT=text
 PORT=$API_PORT java -jar "${API_JAR:-api-verticle/target/imagery-api-all.jar}" > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done

@@ -334,5 +334,27 @@ check('jobs queue: redrive to the DLQ with MaxReceiveCount, same value as IMAGER
   return `${id} -> ${dlqId} after ${value(rp.maxReceiveCount)}`;
 });
 
+check('retention: IMAGERY_RETENTION_DAYS = RetentionDays on both services, table TTL on expiresAt, raw/ and processed/ expire after RetentionDays', () => {
+  for (const [sid, s] of services) {
+    const e = (containerOf(s).Environment ?? []).find((x) => x.Name === 'IMAGERY_RETENTION_DAYS');
+    assert(e && e.Value?.Ref === 'RetentionDays', `${sid}: IMAGERY_RETENTION_DAYS is not !Ref RetentionDays`);
+  }
+  const [, table] = one('AWS::DynamoDB::Table');
+  const ttl = table.Properties.TimeToLiveSpecification;
+  assert(ttl?.Enabled === true && ttl.AttributeName === 'expiresAt', `table TTL ${JSON.stringify(ttl)}`);
+  const [, bucket] = one('AWS::S3::Bucket');
+  const rules = bucket.Properties.LifecycleConfiguration.Rules
+    .map((r) => (r['Fn::If'] ? { condition: r['Fn::If'][0], ...r['Fn::If'][1] } : r));
+  for (const prefix of ['raw/', 'processed/']) {
+    const rule = rules.find((r) => r.Prefix === prefix);
+    assert(rule, `no lifecycle rule for ${prefix}`);
+    assert(rule.ExpirationInDays?.Ref === 'RetentionDays' && rule.Status === 'Enabled',
+      `${prefix} rule: ${JSON.stringify(rule)}`);
+    assert(rule.condition === 'RetentionOn', `${prefix} rule is not conditional on RetentionOn (0 days is refused by S3)`);
+  }
+  assert(P.RetentionDays?.Default === 0 && P.RetentionDays?.MinValue === 0, 'RetentionDays: default and minimum 0 (keep)');
+  return 'expiresAt; expire-raw, expire-processed';
+});
+
 console.log(`design: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -243,6 +243,11 @@ expect_design_failure 'worker has no ingress' 'Description: HTTP from the ALB (r
       FromPort: 8080' 'Description: HTTP from the ALB (requests and health checks)
       IpProtocol: tcp
       FromPort: 0'
+expect_design_failure 'retention:' 'Prefix: processed/
+              ExpirationInDays: !Ref RetentionDays' 'Prefix: processed/
+              ExpirationInDays: 30'
+expect_design_failure 'retention:' '            - {Name: IMAGERY_RETENTION_DAYS, Value: !Ref RetentionDays}
+            # The worker' '            # The worker'
 if [ "$design_failures" -eq 0 ]; then
   echo "design: OK: all $design_bites broken copies fail the assertion they break"
   steps+=("design self-test ok ($design_bites bites)")

@@ -290,12 +290,25 @@ upload() {  # upload API FILE -> prints the id once the upload is accepted (202)
   local id code
   id=$(curl -sf --max-time 10 -X POST "$1/image" | json_field id)
   [[ -n $id ]] || die "POST $1/image"
-  code=$(curl -s -o "$CI_DIR/upload.json" -w '%{http_code}' --max-time 60 -F "file=@$2" "$1/image/$id/upload")
+  code=$(curl -s -o "$CI_DIR/upload.json" -D "$CI_DIR/upload.headers" -w '%{http_code}' --max-time 60 \
+    -H "traceparent: $TRACEPARENT" -F "file=@$2" "$1/image/$id/upload")
   [[ $code == 202 ]] || die "upload to $1: $code $(cat "$CI_DIR/upload.json")"
   echo "$id"
 }
+# The client's W3C trace: one trace id from the request to the result, in both services' JSON log lines.
+TRACE_ID=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+TRACEPARENT="00-$TRACE_ID-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')-01"
 id=$(upload "$API1" "$PHOTO")
 poll 60 "photo $id processed" is_processed "$id"
+grep -qi "^traceparent: 00-$TRACE_ID-" "$CI_DIR/upload.headers" || die "the upload's answer does not continue the trace"
+# A JSON line of service $1 for the photo, matching $2, with the trace id as a field.
+traced() { docker logs "$(cid "$1")" 2>&1 | grep -F "\"imageId\":\"$id\"" | grep -F "$2" \
+  | grep -qF "\"traceId\":\"$TRACE_ID\""; }
+worker_traced() { traced worker "$1" || traced worker-2 "$1"; }
+poll 30 "the api's JSON access line for the upload, trace $TRACE_ID" traced api '"route":"/image/:id/upload"'
+poll 30 "the api's JSON 'queued' line, trace $TRACE_ID" traced api ' queued"'
+poll 30 "a worker's JSON 'processed in' line, trace $TRACE_ID" worker_traced ' processed in '
+log "trace: $TRACE_ID in the api's access and queued lines and the worker's processed line (JSON fields)"
 curl -sf --max-time 10 -o "$CI_DIR/result.jpg" "$API1/image/$id/result"
 [[ $(head -c 3 "$CI_DIR/result.jpg" | od -An -tx1 | tr -d ' \n') == ffd8ff ]] || die "the result is not a JPEG"
 dims=$(curl -sf "$API1/image/$id" | sed -n 's/.*"width":\([0-9]*\),"height":\([0-9]*\).*/\1x\2/p')

@@ -63,9 +63,18 @@ final class ImageObjects {
         image.resultFormat().contentType(), thumbnailKey, image.width(), image.height(), clock.instant()));
   }
 
-  /** Removes a result nobody will reference (its upload was superseded). */
+  /** Removes a result nobody will reference (its upload was superseded, or its image deleted). */
   Future<Void> discard(ImageRecord.Result result) {
     return Future.join(delete(result.resultKey()), delete(result.thumbnailKey())).mapEmpty();
+  }
+
+  /**
+   * Removes whatever a job for {@code uploadId} may have stored (its result keys are fixed), for an image that is
+   * deleted or being deleted: a worker that died between storing and committing leaves them to the next delivery.
+   * Deleting a key that is not there is no error.
+   */
+  Future<Void> discardJob(String imageId, String uploadId) {
+    return Future.all(ObjectKeys.resultsOf(imageId, uploadId).stream().map(this::delete).toList()).mapEmpty();
   }
 
   private Future<?> put(String key, String contentType, byte[] bytes, ImageRecord record) {

@@ -2,6 +2,7 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.AttemptLedger;
+import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.TransitionConflictException;
@@ -41,13 +42,18 @@ final class JobOutcomes {
     return fail(record, message, reason).compose(done -> queue.delete(message));
   }
 
-  /** Marks the image failed with {@code reason}; a record that moved on meanwhile (final, re-uploaded) is left be. */
+  /**
+   * Marks the image failed with {@code reason}; a record that moved on meanwhile (final, re-uploaded, deleting or
+   * deleted) is left be.
+   */
   Future<Void> fail(ImageRecord record, Message message, String reason) {
     LOG.warn("image={} message={} upload={} cannot be processed: {}", record.id(), message.messageId(),
         record.uploadId().orElse("-"), reason);
     return store.markFailed(record, reason)
         .<Void>mapEmpty()
-        .recover(err -> err instanceof TransitionConflictException ? Future.succeededFuture() : Future.failedFuture(err));
+        .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
+            ? Future.succeededFuture()
+            : Future.failedFuture(err));
   }
 
   /**

@@ -109,8 +109,7 @@ final class JobProcessor {
             return Future.succeededFuture();
           }
           if (err instanceof ImageNotFoundException) {
-            LOG.warn("image={} message={} no such image, dropping the job", job.imageId(), message.messageId());
-            return queue.delete(message);
+            return dropForDeletedImage(job, message, "no such image (deleted, expired or never made)");
           }
           LOG.warn("image={} message={} receive={} failed, will retry: {}", job.imageId(), message.messageId(),
               JobQueue.receiveCount(message), SdkFutures.unwrap(err).toString());
@@ -119,6 +118,9 @@ final class JobProcessor {
   }
 
   private Future<Void> decide(JobMessage job, ImageRecord record, Message message) {
+    if (record.state() == ImageState.DELETING) {
+      return dropForDeletedImage(job, message, "the image is being deleted");
+    }
     boolean current = record.uploadId().filter(job.uploadId()::equals).isPresent();
     if (!current || record.state() != ImageState.UPLOADED) {
       return nothingToDo(job, message, record);
@@ -134,6 +136,17 @@ final class JobProcessor {
         .recover(err -> err instanceof TransitionConflictException conflict
             ? nothingToDo(job, message, conflict.current()).map(done -> Optional.<AttemptLedger.Attempts>empty())
             : Future.failedFuture(err));
+  }
+
+  /**
+   * A job for an image that is gone or going: nothing is processed, and whatever an earlier delivery of this job
+   * stored (a worker that died between storing and committing) is deleted before the message is, so the deletion
+   * leaves nothing behind.
+   */
+  private Future<Void> dropForDeletedImage(JobMessage job, Message message, String why) {
+    LOG.info("image={} message={} upload={} dropping the job: {}", job.imageId(), message.messageId(),
+        job.uploadId(), why);
+    return objects.discardJob(job.imageId(), job.uploadId()).compose(discarded -> queue.delete(message));
   }
 
   private Future<Void> nothingToDo(JobMessage job, Message message, ImageRecord record) {
@@ -239,8 +252,8 @@ final class JobProcessor {
                   (System.nanoTime() - started) / 1_000_000);
               return (Void) null;
             })
-            .recover(err -> err instanceof TransitionConflictException conflict
-                ? superseded(record, result, conflict)
+            .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
+                ? superseded(record, result, err)
                 : Future.failedFuture(err)))
         .recover(err -> {
           if (attempt.imageAtFault()) {
@@ -324,10 +337,13 @@ final class JobProcessor {
     return Future.join(ended, queue.changeVisibility(message, 0)).mapEmpty();
   }
 
-  /** A newer upload replaced ours while we worked: our results belong to nothing. */
-  private Future<Void> superseded(ImageRecord record, ImageRecord.Result result, TransitionConflictException conflict) {
-    LOG.info("image={} upload={} superseded while processing ({}), discarding the result", record.id(),
-        record.uploadId().orElse("-"), conflict.getMessage());
+  /**
+   * A newer upload replaced ours while we worked, or the image is being (or was) deleted: our commit was refused,
+   * and our results belong to nothing.
+   */
+  private Future<Void> superseded(ImageRecord record, ImageRecord.Result result, Throwable refusal) {
+    LOG.info("image={} upload={} superseded or deleted while processing ({}), discarding the result", record.id(),
+        record.uploadId().orElse("-"), refusal.getMessage());
     return objects.discard(result);
   }
 

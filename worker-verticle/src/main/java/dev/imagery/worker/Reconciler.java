@@ -2,6 +2,8 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.logging.LogContext;
+import dev.imagery.shared.logging.TraceParent;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,7 +109,9 @@ final class Reconciler {
       return Future.succeededFuture(sent);
     }
     List<Future<Boolean>> batch = due.subList(from, Math.min(from + CONCURRENCY, due.size())).stream()
-        .map(w -> requeue(w, duePoint(w.since(), now)))
+        // Each image on a context of its own, so that its lines carry its ids and, once claimed, its trace.
+        .map(w -> LogContext.run(Map.of(LogContext.IMAGE_ID, w.imageId(), LogContext.UPLOAD_ID, w.uploadId()),
+            Optional.empty(), () -> requeue(w, duePoint(w.since(), now))))
         .toList();
     return Future.join(batch)
         .transform(done -> requeue(due, now, from + CONCURRENCY,
@@ -125,6 +130,9 @@ final class Reconciler {
           if (!claim.claimed()) {
             return Future.succeededFuture(false);
           }
+          // The upload's trace goes on with its requeued job (a span of this reconciler's), or a new one if unknown.
+          LogContext.putTrace(claim.traceparent().flatMap(TraceParent::parse).map(TraceParent::child)
+              .orElseGet(TraceParent::newTrace));
           return claim.requeues() > maxRequeues ? giveUp(w, due, claim.requeues() - 1) : send(w, due);
         });
   }

@@ -63,7 +63,8 @@ public final class WorkerVerticle extends VerticleBase {
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
     memory = new MemoryBudget(worker.memoryBudgetBytes());
     logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
-    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
+        config.resources().retention());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
     management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness);
     return management.start()
@@ -175,7 +176,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private Future<Void> releaseUnfinished() {
     List<Future<Void>> released = new ArrayList<>();
-    inFlight.forEach((job, message) -> released.add(processor.handBack(message)));
+    inFlight.forEach((job, message) -> released.add(JobQueue.inContextOf(message, () -> processor.handBack(message))));
     return Future.join(released).mapEmpty();
   }
 
@@ -217,7 +218,8 @@ public final class WorkerVerticle extends VerticleBase {
         queue.changeVisibility(message, 0);
         continue;
       }
-      Future<Void> job = processor.handle(message);
+      // On a context of its own: its lines carry its image, message and trace ids (LogContext).
+      Future<Void> job = JobQueue.inContextOf(message, () -> processor.handle(message));
       inFlight.put(job, message);
       job.onComplete(done -> {
         liveness.touched();

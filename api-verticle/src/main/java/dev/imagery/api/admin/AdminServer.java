@@ -1,7 +1,9 @@
 package dev.imagery.api.admin;
 
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.http.SecurityHeaders;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -61,6 +63,8 @@ public final class AdminServer {
 
   private Router router() {
     Router router = Router.router(vertx);
+    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
+    router.route().handler(SecurityHeaders.noSniff());
     router.route("/admin/*").handler(this::requireBearer);
     router.get("/admin/dead-letters").handler(this::listDeadLetters);
     router.post("/admin/dead-letters/redrive").handler(this::redriveDeadLetters);

@@ -36,7 +36,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  */
 class DeadLetterTest {
 
-  private static final String TOKEN = "test-admin-token";
+  /** At least 32 characters, or the API refuses to start. */
+  private static final String TOKEN = "test-admin-token-of-32-characters";
   private static final String QUEUE = "dlq-test-jobs";
   private static final String DEAD_LETTERS = "dlq-test-jobs-dlq";
 
@@ -84,6 +85,9 @@ class DeadLetterTest {
     ErrorStatusTest.assertError(none, 401, "UNAUTHORIZED");
     assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer");
     ErrorStatusTest.assertError(wrong, 401, "UNAUTHORIZED");
+    assertThat(none.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+    assertThat(admin("GET", "/admin/dead-letters", "Bearer " + TOKEN).headers().firstValue("X-Content-Type-Options"))
+        .contains("nosniff");
     ErrorStatusTest.assertError(TestStack.get().api.get("/admin/dead-letters"), 404, "NOT_FOUND");
     ErrorStatusTest.assertError(admin("GET", "/admin/dead-letters?limit=0", "Bearer " + TOKEN), 400, "INVALID_LIMIT");
   }
