@@ -89,6 +89,7 @@ ask() { # ask SIDE FILE POLICY -> the reply line
 echo codec >&3; read -r reply <&4
 CODEC=${reply#ok }
 echo "Imagery's JPEG codec: $CODEC"
+LOAD_BEFORE=$(bench_load)
 SHARP_VERSION=$(node -p "require('$ROOT/target/bench-sharp/node_modules/sharp/package.json').version")
 echo "one core (taskset -c $CPU), $WARMUP warm-up + $RUNS measured runs per photo and side, alternated;" \
   "$(java -version 2>&1 | head -1), node $(node --version), sharp $SHARP_VERSION," \
@@ -131,6 +132,6 @@ for c in "${CASES[@]}"; do
       "$(med 5 "$WORK/imagery.txt")" "$(med 6 "$WORK/imagery.txt")" "$(med 7 "$WORK/imagery.txt")")" \
     imagery_out_bytes="$(med 8 "$WORK/imagery.txt")" sharp_out_bytes="$(med 8 "$WORK/sharp.txt")" \
     imagery_jpeg_codec="$CODEC" sharp_png_level="${SHARP_PNG_LEVEL:-6}" runs="$RUNS" warmup="$WARMUP" \
-    cpu="taskset -c $CPU" command="bench/pipeline.sh${*:+ $*}"
+    cpu="taskset -c $CPU" load_before="$LOAD_BEFORE" command="bench/pipeline.sh${*:+ $*}"
 done
 echo quit >&3; echo quit >&5
