@@ -2,10 +2,8 @@ package dev.imagery.api;
 
 import dev.imagery.api.admin.AdminServer;
 import dev.imagery.api.admin.DeadLetters;
+import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.health.HealthRoutes;
-import dev.imagery.api.http.AccessLog;
-import dev.imagery.api.http.ApiException;
-import dev.imagery.api.http.ErrorResponses;
 import dev.imagery.api.http.SecurityHeaders;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
@@ -20,24 +18,22 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.StaticHandler;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The HTTP API's process: its servers, the routes (ImageRoutes, HealthRoutes), the web page, and draining. */
+/**
+ * The HTTP API's process: its servers, the routes (PublicRouter, from the OpenAPI document, with ImageRoutes and
+ * HealthRoutes), the admin server, and draining.
+ */
 public final class ApiVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
 
   /** Left of the shutdown timeout for closing the clients after the server drained. */
   private static final long SHUTDOWN_MARGIN_MS = 2_000;
-
-  /** The web page's directory on the classpath. */
-  private static final String WEBROOT = "webroot";
 
   private final ImageryConfig config;
   private final AwsClients aws;
@@ -46,6 +42,7 @@ public final class ApiVerticle extends VerticleBase {
   private JobQueue queue;
   private UploadFlow uploads;
   private StateWait waits;
+  private ApiContract contract;
   private AdminServer admin;
   private HttpServer server;
   private volatile boolean draining;
@@ -54,7 +51,7 @@ public final class ApiVerticle extends VerticleBase {
     this.config = config;
     this.aws = aws;
     // Read here, on the thread that makes the verticle, not on its event loop.
-    this.headers = SecurityHeaders.forPage(WEBROOT + "/index.html");
+    this.headers = SecurityHeaders.forPage(PublicRouter.WEBROOT + "/index.html");
   }
 
   @Override
@@ -62,7 +59,14 @@ public final class ApiVerticle extends VerticleBase {
     store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
         config.resources().retention());
     waits = new StateWait(vertx, store);
-    return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue())
+    long loading = System.nanoTime();
+    return ApiContract.load(vertx)
+        .compose(loaded -> {
+          contract = loaded;
+          LOG.info("API contract {} loaded and checked in {} ms: {} operations", ApiContract.RESOURCE,
+              (System.nanoTime() - loading) / 1_000_000, loaded.routing().operations().size());
+          return JobQueue.resolve(vertx, aws.sqs(), config.resources().queue());
+        })
         .compose(resolved -> {
           queue = resolved;
           return startAdmin();
@@ -130,24 +134,10 @@ public final class ApiVerticle extends VerticleBase {
   }
 
   private Router router() {
-    Router router = Router.router(vertx);
-    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
-    router.route().handler(headers.everyResponse());
-    new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(), config.api().maxUploadBytes())
-        .mount(router);
-    new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining).mount(router);
-    // Never here, however the path is spelled: they live on the management port (AdminServer).
-    router.route("/admin/*").handler(this::notHere);
-    // The page's policy on the page only: anything else the static route answers (a 404) keeps the deny-all one.
-    router.getWithRegex("/(index\\.html)?").handler(headers.page());
-    router.get("/*").handler(StaticHandler.create(WEBROOT).setCachingEnabled(false));
-    router.route().failureHandler(ErrorResponses::handle);
-    router.errorHandler(404, ErrorResponses::handle);
-    router.errorHandler(405, ErrorResponses::handle);
-    return router;
-  }
-
-  private void notHere(RoutingContext ctx) {
-    throw new ApiException(404, "NOT_FOUND", "no such resource");
+    return PublicRouter.build(vertx, contract, headers,
+        new ImageRoutes(vertx, store, waits, uploads, aws.s3(), config.resources().bucket(),
+            config.api().maxUploadBytes()),
+        new HealthRoutes(vertx, store, queue, aws.s3(), config.resources().bucket(), () -> draining))
+        .router();
   }
 }

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +39,16 @@ public final class AccessLog implements Handler<RoutingContext> {
   private static final Pattern IMAGE_PATH = Pattern.compile("^/image/([^/]+)");
   private static final Pattern PARAMETER = Pattern.compile(":[A-Za-z0-9_]+");
 
-  private final Router router;
+  private final Supplier<Router> router;
   /** Route templates as patterns, compiled once each. */
   private final Map<String, Pattern> templates = new ConcurrentHashMap<>();
 
   public AccessLog(Router router) {
+    this(() -> router);
+  }
+
+  /** For a router that is built after its first handler (RouterBuilder's root handlers come before it). */
+  public AccessLog(Supplier<Router> router) {
     this.router = router;
   }
 
@@ -93,7 +99,7 @@ public final class AccessLog implements Handler<RoutingContext> {
   /** The template of the first route that matches, as the router chose it: {@code /image/:id/upload}. */
   private String routeOf(RoutingContext ctx) {
     String path = ctx.normalizedPath();
-    for (Route route : router.getRoutes()) {
+    for (Route route : router.get().getRoutes()) {
       String template = route.getPath();
       boolean anyMethod = route.methods() == null || route.methods().isEmpty();
       // A template with parameters counts as a regex path too; only pure regex routes have no template.

@@ -1,5 +1,6 @@
 package dev.imagery.api.image;
 
+import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ContentDisposition;
 import dev.imagery.api.http.RecordJson;
@@ -14,8 +15,8 @@ import dev.imagery.shared.image.ImageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.Optional;
 import java.util.function.Function;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
@@ -49,15 +50,19 @@ public final class ImageRoutes {
     this.deletion = new ImageDeletion(vertx, store, s3, bucket);
   }
 
-  public void mount(Router router) {
-    router.post("/image").handler(this::createImage);
-    router.put("/image/:id").handler(this::putImage);
-    router.get("/image/:id").handler(this::getImage);
-    router.delete("/image/:id").handler(this::deleteImage);
-    router.post("/image/:id/upload").handler(this::uploadImage);
-    router.get("/image/:id/original").handler(this::getOriginal);
-    router.get("/image/:id/result").handler(this::getResult);
-    router.get("/image/:id/thumbnail").handler(this::getThumbnail);
+  /**
+   * Binds each handler to its operation of the OpenAPI document ({@code openapi.yaml}), which gives the method and
+   * path and validates the parameters before the handler runs.
+   */
+  public void bind(RouterBuilder builder) {
+    ApiContract.route(builder, "createImage").addHandler(this::createImage);
+    ApiContract.route(builder, "putImage").addHandler(this::putImage);
+    ApiContract.route(builder, "getImage").addHandler(this::getImage);
+    ApiContract.route(builder, "deleteImage").addHandler(this::deleteImage);
+    ApiContract.route(builder, "uploadImage").addHandler(this::uploadImage);
+    ApiContract.route(builder, "getOriginal").addHandler(this::getOriginal);
+    ApiContract.route(builder, "getResult").addHandler(this::getResult);
+    ApiContract.route(builder, "getThumbnail").addHandler(this::getThumbnail);
   }
 
   private void createImage(RoutingContext ctx) {
@@ -100,7 +105,8 @@ public final class ImageRoutes {
       throw new ApiException(413, "PAYLOAD_TOO_LARGE",
           "the upload is larger than the limit of " + maxUploadBytes + " bytes");
     }
-    // Nothing may be read until we know the image exists and S3 is ready to take the bytes.
+    // Nothing may be read until we know the image exists and S3 is ready to take the bytes (PublicRouter paused the
+    // request before validation already; this keeps the handler right on its own).
     ctx.request().pause();
     uploads.accept(id, ctx.request())
         .onSuccess(record -> respond(ctx, 202, record))
