@@ -10,7 +10,8 @@
 # (emulators, 2 APIs, 2 workers, host networking, read-only root filesystems). Then it checks:
 #   1. the images: uid 10001, Debian's openjdk-17-jre-headless linking the system libjpeg-turbo, read-only rootfs;
 #   2. the health checks of both APIs and both workers (the workers' management port);
-#   3. a real photo through an API to "processed", the result a JPEG;
+#   3. a real photo through an API to "processed", the result a JPEG; then, where a k6 binary is on PATH (or
+#      K6=/path/to/k6), the k6 smoke test (load/smoke.js) against the first API: its thresholds must pass;
 #   4. chaos: docker/ci/traffic.mjs uploads IMAGERY_CI_IMAGES (40) photos alternating between the APIs, while one
 #      API and one worker are SIGKILLed; every accepted image must end processed (0 lost);
 #   5. SIGTERM drains: a worker stopped while it holds a slow job, an API stopped during an upload.
@@ -345,6 +346,26 @@ uploads=$(metric_sum "$IMAGERY_API_MANAGEMENT_PORT" vertx_http_server_requests_t
 poll 10 "a worker's /metrics to count the photo" photo_counted
 log "metrics: /metrics on 4 management ports; API 1 counted $uploads accepted upload(s), the workers the photo"
 
+# ---- 3b. the k6 smoke test against the compose stack ----
+# load/smoke.js (one VU, three whole flows and the idempotency checks, every check required) against the first API
+# on loopback, where a k6 binary is on PATH or K6 names one; load/check.sh runs the same against the local stack.
+# A crossed threshold (k6 exits 99) or any other failure fails CI. Without k6 it says so and goes on.
+K6_BIN=${K6:-k6}
+if command -v "$K6_BIN" >/dev/null 2>&1; then
+  log "k6 smoke: $("$K6_BIN" version | head -1) running load/smoke.js against $API1"
+  rc=0
+  BASE_URL=$API1 SUMMARY_PATH=$CI_DIR/k6-smoke-summary.json "$K6_BIN" run --quiet --no-color load/smoke.js \
+    >"$CI_DIR/k6-smoke.log" 2>&1 || rc=$?
+  sed 's/^/  /' "$CI_DIR/k6-smoke.log"
+  (( rc == 0 )) || die "k6 smoke against the compose stack: k6 exited $rc (99: a threshold crossed; the summary is above)"
+  SMOKE="k6 smoke passed ($(sed -n 's/^requests: \([0-9]*\) .*, \([0-9]*\) failed.*/\1 requests, \2 failed/p' \
+    "$CI_DIR/k6-smoke.log"))"
+  log "$SMOKE; summary JSON $CI_DIR/k6-smoke-summary.json"
+else
+  SMOKE="k6 smoke skipped (no k6 binary on PATH, nor K6=/path/to/k6)"
+  log "$SMOKE"
+fi
+
 # ---- 4. chaos: kill an API and a worker mid-traffic ----
 KILL_AT=$(( IMAGES_N / 4 ))
 # The README's bound on an image's wait in "uploaded" for the CI settings: the reconciler gives up at
@@ -439,4 +460,4 @@ poll 60 "the upload during the api stop, $upload_id, processed" is_processed_1 "
 log "restarted api and worker healthy; both drained jobs processed"
 
 counts=$(sed -n 's/^traffic: \([0-9]*\) accepted, \([0-9]*\) processed, \([0-9]*\) failed, \([0-9]*\) lost.*longest wait \([0-9.]* s\), \([0-9]*\) over the bound of \([0-9.]* s\).*/\1 accepted, \2 processed, \3 failed, \4 lost, every one final; longest wait in uploaded \5, \6 over the bound of \7/p' <<<"$traffic")
-echo "docker: 3 images built (imagery-{api,worker,local}:$IMAGERY_VERSION), photo processed; chaos: $counts with api+worker SIGKILLed after $KILL_AT accepted; drains: worker ${worker_stop} s ($drained), api ${api_stop} s; in $(elapsed) s"
+echo "docker: 3 images built (imagery-{api,worker,local}:$IMAGERY_VERSION), photo processed; chaos: $counts with api+worker SIGKILLed after $KILL_AT accepted; drains: worker ${worker_stop} s ($drained), api ${api_stop} s; $SMOKE; in $(elapsed) s"

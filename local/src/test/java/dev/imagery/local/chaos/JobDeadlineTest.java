@@ -105,7 +105,9 @@ class JobDeadlineTest {
     assertThat(metrics.sum("imagery_worker_images_failed_total", "reason", "deadline")).isEqualTo(1);
     assertThat(metrics.sum("imagery_worker_images_failed_total")).as("failures of any reason").isEqualTo(1);
     assertThat(metrics.sum("imagery_worker_images_processed_total")).as("the next image").isEqualTo(1);
-    int nextAt = indexOf(lines, Pattern.compile("image=" + next + " .*receive=1 .*processed in"));
+    // Any receive: on a machine loaded far past its cores, the next image's own first attempt can outlast the short
+    // deadline this test sets; what is asserted is that the same worker served it after the cut.
+    int nextAt = indexOf(lines, Pattern.compile("image=" + next + " .*receive=\\d+ .*processed in"));
     assertThat(nextAt).as("the next image, by the same worker, after the deadline").isGreaterThan(deadlineAt);
     assertThat(stack.keys("processed/" + hanging + "/")).as("nothing stored for the cut image").isEmpty();
     assertThat(stack.deadLetters().total()).isZero();
