@@ -11,11 +11,13 @@ import dev.imagery.api.image.ImageDeletion;
 import dev.imagery.api.image.ImageRoutes;
 import dev.imagery.api.upload.UploadBudget;
 import dev.imagery.api.upload.UploadFlow;
+import dev.imagery.api.upload.UploadMetrics;
 import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.config.ImageryConfig.AuthMode;
 import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.metrics.ServiceMetrics;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -31,8 +33,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP API's process: its servers, the routes (PublicRouter, from the OpenAPI document, with ImageRoutes and
- * HealthRoutes), the admin server, and draining.
+ * The HTTP API's process: its servers (the public port, and the management port with /metrics and the admin routes),
+ * the routes (PublicRouter, from the OpenAPI document, with ImageRoutes and HealthRoutes), and draining.
  */
 public final class ApiVerticle extends VerticleBase {
 
@@ -43,6 +45,7 @@ public final class ApiVerticle extends VerticleBase {
 
   private final ImageryConfig config;
   private final AwsClients aws;
+  private final ServiceMetrics metrics;
   private final SecurityHeaders headers;
   private ImageStore store;
   private JobQueue queue;
@@ -55,9 +58,16 @@ public final class ApiVerticle extends VerticleBase {
   private HttpServer server;
   private volatile boolean draining;
 
+  /** An API with metrics of its own, for a Vert.x and clients that report nowhere. */
   public ApiVerticle(ImageryConfig config, AwsClients aws) {
+    this(config, aws, ServiceMetrics.create());
+  }
+
+  /** An API whose metrics go to {@code metrics}, served at {@code /metrics} on its management port. */
+  public ApiVerticle(ImageryConfig config, AwsClients aws, ServiceMetrics metrics) {
     this.config = config;
     this.aws = aws;
+    this.metrics = metrics;
     // Read here, on the thread that makes the verticle, not on its event loop.
     this.headers = SecurityHeaders.forPage(PublicRouter.WEBROOT + "/index.html");
   }
@@ -77,7 +87,7 @@ public final class ApiVerticle extends VerticleBase {
         })
         .compose(resolved -> {
           queue = resolved;
-          return startAdmin();
+          return startManagement();
         })
         .compose(admin -> CallerGate.start(vertx, config.api()))
         .compose(started -> {
@@ -87,7 +97,7 @@ public final class ApiVerticle extends VerticleBase {
           LOG.info("uploads may hold {} MiB of buffers at once, waiting up to {} ms for room",
               budget.capacity() / (1024 * 1024), config.api().uploadBudgetWait().toMillis());
           uploads = new UploadFlow(vertx, store, queue, aws.s3Uploads(), aws.s3(), config.resources().bucket(),
-              config.api().maxUploadBytes(), budget, Clock.systemUTC());
+              config.api().maxUploadBytes(), budget, Clock.systemUTC(), new UploadMetrics(metrics.registry(), budget));
           router = router();
           return vertx.createHttpServer(new HttpServerOptions()
                   .setHost(config.api().host())
@@ -103,18 +113,21 @@ public final class ApiVerticle extends VerticleBase {
         });
   }
 
-  /** The admin routes, on the management port, only when an admin token is set. */
-  private Future<?> startAdmin() {
+  /** The management port: /metrics always, the admin routes only when an admin token is set. */
+  private Future<?> startManagement() {
     if (config.api().adminToken().isEmpty()) {
       LOG.info("admin routes off: neither IMAGERY_ADMIN_TOKEN nor a file at IMAGERY_ADMIN_TOKEN_FILE");
-      return Future.succeededFuture();
     }
-    return JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
-        .compose(dlq -> {
-          admin = new AdminServer(vertx, config.management().host(), config.management().port(),
-              config.api().adminToken().get(), new DeadLetters(dlq, queue));
-          return admin.start();
-        });
+    Future<Optional<AdminServer.Admin>> routes = config.api().adminToken().isEmpty()
+        ? Future.succeededFuture(Optional.empty())
+        : JobQueue.resolve(vertx, aws.sqs(), config.resources().deadLetterQueue())
+            .map(dlq -> Optional.of(new AdminServer.Admin(config.api().adminToken().get(),
+                new DeadLetters(dlq, queue))));
+    return routes.compose(adminRoutes -> {
+      admin = new AdminServer(vertx, config.management().host(), config.management().port(),
+          metrics.scrapeHandler(), adminRoutes);
+      return admin.start();
+    });
   }
 
   /**
@@ -134,9 +147,14 @@ public final class ApiVerticle extends VerticleBase {
     return Future.join(publicPort, adminPort);
   }
 
-  /** The admin routes' port (the management port), when they are on. */
+  /** The admin routes' port (the management port), when they are on (an admin token is set). */
   public Optional<Integer> adminPort() {
-    return Optional.ofNullable(admin).map(AdminServer::actualPort);
+    return config.api().adminToken().map(token -> admin.actualPort());
+  }
+
+  /** The management port's bound port (/metrics, and the admin routes with a token). */
+  public int managementPort() {
+    return admin.actualPort();
   }
 
   /** The bound port; differs from the configured one when that was 0. */

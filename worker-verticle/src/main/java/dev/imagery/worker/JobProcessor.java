@@ -59,6 +59,7 @@ final class JobProcessor {
   private final AttemptLimits limits;
   private final JobOutcomes outcomes;
   private final SoloGate soloGate;
+  private final WorkerMetrics metrics;
   /** One for the worker: its calls share the worker's memory budget. */
   private final ImagePipeline pipeline;
   /** The jobs running now, by message id; confined to the verticle's context. */
@@ -71,16 +72,18 @@ final class JobProcessor {
   }
 
   JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, AttemptLedger ledger, SoloGate soloGate,
-               JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory) {
+               JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory,
+               WorkerMetrics metrics) {
     this.soloGate = soloGate;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
     this.store = store;
     this.ledger = ledger;
     this.limits = new AttemptLimits(config.worker().maxAttempts(), config.resources().maxReceiveCount());
-    this.outcomes = new JobOutcomes(store, ledger, queue, limits, config.worker().visibilityTimeoutSeconds());
+    this.outcomes = new JobOutcomes(store, ledger, queue, limits, config.worker().visibilityTimeoutSeconds(), metrics);
     this.queue = queue;
-    this.objects = new ImageObjects(vertx, s3, config.resources().bucket(), clock);
+    this.objects = new ImageObjects(vertx, s3, config.resources().bucket(), clock, metrics);
     this.config = config;
     ImageryConfig.Worker worker = config.worker();
     this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
@@ -146,12 +149,14 @@ final class JobProcessor {
   private Future<Void> dropForDeletedImage(JobMessage job, Message message, String why) {
     LOG.info("image={} message={} upload={} dropping the job: {}", job.imageId(), message.messageId(),
         job.uploadId(), why);
+    metrics.skipped(WorkerMetrics.DELETED);
     return objects.discardJob(job.imageId(), job.uploadId()).compose(discarded -> queue.delete(message));
   }
 
   private Future<Void> nothingToDo(JobMessage job, Message message, ImageRecord record) {
     LOG.info("image={} message={} upload={} nothing to do: image is {} with upload {}", job.imageId(),
         message.messageId(), job.uploadId(), record.state().wireName(), record.uploadId().orElse("-"));
+    metrics.skipped(record.state().wireName());
     return queue.delete(message);
   }
 
@@ -164,10 +169,10 @@ final class JobProcessor {
   private Future<Void> start(JobMessage job, ImageRecord record, Message message, AttemptLedger.Attempts attempts) {
     Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
     if (exhausted.isPresent()) {
-      return outcomes.failAndDelete(record, message, exhausted.get());
+      return outcomes.failAndDelete(record, message, FailureReason.ATTEMPTS_EXHAUSTED, exhausted.get());
     }
     VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
-        config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
+        config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis(), metrics);
     running.put(message.messageId(), new Running(heartbeat, record));
     boolean suspect = attempts.unfinishedBefore() > 0;
     Future<Void> turn = suspect ? soloGate.awaitAlone() : Future.succeededFuture();
@@ -198,7 +203,8 @@ final class JobProcessor {
                            AttemptLedger.Attempts attempts) {
     Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
     if (exhausted.isPresent()) {
-      return outcomes.failAndDelete(record, message, exhausted.get()); // other workers' attempts, while it waited
+      // Other workers' attempts, while it waited.
+      return outcomes.failAndDelete(record, message, FailureReason.ATTEMPTS_EXHAUSTED, exhausted.get());
     }
     LOG.info("image={} message={} receive={} upload={} attempt {} started ({} unfinished before, limit {}){}",
         job.imageId(), message.messageId(), JobQueue.receiveCount(message), job.uploadId(), attempts.number(),
@@ -245,8 +251,9 @@ final class JobProcessor {
    */
   private Future<Void> work(JobMessage job, ImageRecord record, Message message, JobAttempt attempt, long started) {
     return process(record, attempt)
-        .compose(result -> store.markProcessed(record, result)
+        .compose(result -> metrics.timed(WorkerMetrics.Stage.COMMIT, () -> store.markProcessed(record, result))
             .map(committed -> {
+              metrics.processed(message);
               LOG.info("image={} message={} receive={} upload={} processed in {} ms", job.imageId(),
                   message.messageId(), JobQueue.receiveCount(message), job.uploadId(),
                   (System.nanoTime() - started) / 1_000_000);
@@ -257,11 +264,11 @@ final class JobProcessor {
                 : Future.failedFuture(err)))
         .recover(err -> {
           if (attempt.imageAtFault()) {
-            return outcomes.fail(record, message, "the image took longer than " + config.worker().jobTimeout().toSeconds()
-                + " s to process");
+            return outcomes.fail(record, message, FailureReason.DEADLINE, "the image took longer than "
+                + config.worker().jobTimeout().toSeconds() + " s to process");
           }
           return err instanceof ImageRejectedException rejected && !attempt.expired()
-              ? outcomes.fail(record, message, rejected.getMessage())
+              ? outcomes.fail(record, message, FailureReason.of(rejected.reason()), rejected.getMessage())
               : Future.failedFuture(err);
         })
         .compose(done -> queue.delete(message));
@@ -315,7 +322,9 @@ final class JobProcessor {
         // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
         abort.hangUntilAborted();
       }
-      return pipeline.process(in, options, abort, record.id());
+      ProcessedImage image = pipeline.process(in, options, abort, record.id());
+      metrics.pipeline(image.times());
+      return image;
     }
   }
 

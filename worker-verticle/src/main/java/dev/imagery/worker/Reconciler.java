@@ -54,11 +54,13 @@ final class Reconciler {
   private final Duration interval;
   private final int maxRequeues;
   private final Clock clock;
+  private final WorkerMetrics metrics;
   private long timerId = -1;
   private boolean stopped;
 
   Reconciler(Vertx vertx, ImageStore store, JobQueue queue, Duration after, Duration interval, int maxRequeues,
-             Clock clock) {
+             Clock clock, WorkerMetrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
@@ -147,6 +149,7 @@ final class Reconciler {
             : Future.succeededFuture(false))
         .onSuccess(failed -> {
           if (failed) {
+            metrics.failed(FailureReason.REQUEUES_EXHAUSTED);
             LOG.warn("image={} upload={} due={} gave up: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), reason);
           }
         })
@@ -162,8 +165,11 @@ final class Reconciler {
 
   private Future<Boolean> send(ImageStore.Awaiting w, Instant due) {
     return queue.send(new JobMessage(w.imageId(), w.uploadId()))
-        .onSuccess(messageId -> LOG.warn("requeued image={} upload={} due={} message={} waiting since {}",
-            w.imageId(), w.uploadId(), due.toEpochMilli(), messageId, w.since()))
+        .onSuccess(messageId -> {
+          metrics.requeued();
+          LOG.warn("requeued image={} upload={} due={} message={} waiting since {}", w.imageId(), w.uploadId(),
+              due.toEpochMilli(), messageId, w.since());
+        })
         // A claim is not handed back: the image is requeued at its next due point.
         .onFailure(err -> LOG.warn("image={} upload={} due={} requeue claimed but not sent, next at the next due "
             + "point: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))

@@ -51,10 +51,12 @@ public final class UploadFlow {
   private final long maxBytes;
   private final Clock clock;
   private final UploadBudget budget;
+  private final UploadMetrics metrics;
 
   public UploadFlow(Vertx vertx, ImageStore store, JobQueue queue, S3AsyncClient s3Uploads, S3AsyncClient s3,
-                    String bucket, long maxBytes, UploadBudget budget, Clock clock) {
+                    String bucket, long maxBytes, UploadBudget budget, Clock clock, UploadMetrics metrics) {
     this.budget = budget;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
@@ -142,7 +144,9 @@ public final class UploadFlow {
                 .bufferBeforeSend(true)
                 .build()))
         .recover(err -> Future.failedFuture(body.failure().orElse(err)))
+        .onFailure(err -> metrics.failed(System.nanoTime() - started))
         .map(put -> {
+          metrics.stored(body.size(), System.nanoTime() - started);
           LOG.info("image={} upload={} stored {} bytes of {} as {} in {} ms", id, uploadId, body.size(),
               format.contentType(), key, (System.nanoTime() - started) / 1_000_000);
           return new ImageRecord.Upload(uploadId, key, format.contentType(), body.size(), body.sha256Hex(),

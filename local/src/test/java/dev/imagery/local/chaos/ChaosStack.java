@@ -118,7 +118,8 @@ final class ChaosStack implements AutoCloseable {
     try {
       Map<String, String> env = new HashMap<>(ImageryStack.environmentFor(servers));
       env.put("IMAGERY_HOST", "127.0.0.1");
-      // Several workers share this host: each takes a free management port.
+      // Several services share this host: each process gets a free management port of its own (startApi,
+      // startWorker), kept across a restart, so that the test can read its /metrics.
       env.put("IMAGERY_MANAGEMENT_PORT", "0");
       // Several JVMs start at once on 2 shared cores, and DynamoDB Local then answers a first DescribeTable in more
       // than the production 3 s a try (seen in CI: an API that never started). As in docker/compose.ci.yaml.
@@ -164,7 +165,7 @@ final class ChaosStack implements AutoCloseable {
   /** Starts an API process on {@code port} (returns at once). */
   ServiceProcess startApi(String name, int port, Map<String, String> overrides) {
     return start(new ServiceProcess.Spec(ServiceProcess.Kind.API, name, OptionalInt.of(port),
-        ServiceProcess.merge(env, overrides), logbackConfigs.get(ServiceProcess.Kind.API)));
+        withManagementPort(ServiceProcess.merge(env, overrides)), logbackConfigs.get(ServiceProcess.Kind.API)));
   }
 
   /** Starts a worker process (returns at once). */
@@ -175,7 +176,16 @@ final class ChaosStack implements AutoCloseable {
   /** Starts a worker process with these JVM options too, e.g. its own {@code -Xmx} (returns at once). */
   ServiceProcess startWorker(String name, Map<String, String> overrides, List<String> jvmOptions) {
     return start(new ServiceProcess.Spec(ServiceProcess.Kind.WORKER, name, OptionalInt.empty(),
-        ServiceProcess.merge(env, overrides), logbackConfigs.get(ServiceProcess.Kind.WORKER), jvmOptions));
+        withManagementPort(ServiceProcess.merge(env, overrides)), logbackConfigs.get(ServiceProcess.Kind.WORKER),
+        jvmOptions));
+  }
+
+  /** A free management port for a new process, unless the test chose one. */
+  private static Map<String, String> withManagementPort(Map<String, String> env) {
+    if ("0".equals(env.get("IMAGERY_MANAGEMENT_PORT"))) {
+      env.put("IMAGERY_MANAGEMENT_PORT", Integer.toString(ServiceProcess.freePort()));
+    }
+    return env;
   }
 
   /** Starts {@code dead} again: same settings and port, a log file of its own. */

@@ -1,6 +1,7 @@
 package dev.imagery.local.chaos;
 
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -135,6 +136,34 @@ final class ServiceProcess implements AutoCloseable {
 
   int port() {
     return spec.port().orElseThrow(() -> new IllegalStateException(spec.name() + " has no port"));
+  }
+
+  /** The management port (/metrics; the worker's liveness), fixed by the spec so that a restart keeps it. */
+  int managementPort() {
+    String port = spec.env().get("IMAGERY_MANAGEMENT_PORT");
+    if (port == null || port.equals("0")) {
+      throw new IllegalStateException(spec.name() + " has no fixed management port");
+    }
+    return Integer.parseInt(port);
+  }
+
+  /** {@code GET /metrics} on the management port, parsed; fails if it does not answer 200 in the text format. */
+  Scrape metrics() {
+    try {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + managementPort() + "/metrics"))
+          .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      String type = response.headers().firstValue("Content-Type").orElse("");
+      if (response.statusCode() != 200 || !type.startsWith("text/plain; version=0.0.4")) {
+        throw new AssertionError(spec.name() + " /metrics answered " + response.statusCode() + " " + type);
+      }
+      return Scrape.parse(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(spec.name() + " /metrics did not answer", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   long pid() {

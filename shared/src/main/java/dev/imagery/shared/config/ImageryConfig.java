@@ -197,10 +197,11 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
   }
 
   /**
-   * The port that no load balancer forwards to: the worker's liveness endpoint, and the API's admin routes (only with
-   * an admin token). Bound on the same address as the API.
+   * The port that no load balancer forwards to: both services' {@code /metrics}, the worker's liveness endpoint, and
+   * the API's admin routes (only with an admin token). Bound on the same address as the API.
+   * {@code deadLetterPoll}: how often the worker reads the dead-letter queue's depth for its metrics; zero never.
    */
-  public record Management(String host, int port) {
+  public record Management(String host, int port, Duration deadLetterPoll) {
   }
 
   /** Which library decodes and encodes JPEGs. */
@@ -311,7 +312,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
             16L * 1024 * 1024, 1024L * 1024 * 1024 * 1024),
         // TurboJPEG where Debian's libturbojpeg-java is installed (the container images), else ImageIO.
         env.choice("IMAGERY_JPEG_CODEC", JpegCodecChoice.class, JpegCodecChoice.AUTO));
-    Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
+    Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535),
+        Duration.ofSeconds(env.integer("IMAGERY_DEAD_LETTER_POLL_SECONDS", 60, 0, 3600)));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
     return new ImageryConfig(aws, resources, api, worker, management, shutdown);
