@@ -3,9 +3,11 @@ package dev.imagery.api.image;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.RecordJson;
 import dev.imagery.api.http.ResponseWriter;
+import dev.imagery.api.upload.ImageContentType;
 import dev.imagery.api.upload.UploadFlow;
 import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.SdkFutures;
+import dev.imagery.shared.image.ImageFormat;
 import dev.imagery.shared.image.ImageIds;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
@@ -50,6 +52,7 @@ public final class ImageRoutes {
     router.put("/image/:id").handler(this::putImage);
     router.get("/image/:id").handler(this::getImage);
     router.post("/image/:id/upload").handler(this::uploadImage);
+    router.put("/image/:id/upload").handler(this::uploadRawImage);
     router.get("/image/:id/original").handler(this::getOriginal);
     router.get("/image/:id/result").handler(this::getResult);
     router.get("/image/:id/thumbnail").handler(this::getThumbnail);
@@ -88,7 +91,8 @@ public final class ImageRoutes {
     String contentType = Optional.ofNullable(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)).orElse("");
     if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
       throw new ApiException(400, "NOT_MULTIPART",
-          "expected a multipart/form-data body with the image in a field named '" + UploadFlow.FILE_FIELD + "'");
+          "expected a multipart/form-data body with the image in a field named '" + UploadFlow.FILE_FIELD
+              + "' (or PUT the image itself as the body, with its Content-Type)");
     }
     String declared = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && parseLong(declared) > maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
@@ -98,6 +102,24 @@ public final class ImageRoutes {
     // Nothing may be read until we know the image exists and S3 is ready to take the bytes.
     ctx.request().pause();
     uploads.accept(id, ctx.request())
+        .onSuccess(record -> respond(ctx, 202, record))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The image itself as the body, {@code Content-Type: image/jpeg} (or png, gif, bmp), with a Content-Length or
+   * chunked: for programs rather than browsers. Same outcomes as the multipart route, without its decoder.
+   */
+  private void uploadRawImage(RoutingContext ctx) {
+    String id = pathId(ctx);
+    ImageFormat declared = ImageContentType.parse(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
+    String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null && parseLong(length) > maxUploadBytes) {
+      throw new ApiException(413, "PAYLOAD_TOO_LARGE",
+          "the upload is larger than the limit of " + maxUploadBytes + " bytes");
+    }
+    ctx.request().pause();
+    uploads.acceptRaw(id, ctx.request(), declared)
         .onSuccess(record -> respond(ctx, 202, record))
         .onFailure(ctx::fail);
   }
