@@ -3,17 +3,21 @@
 # The emulators run in their own JVM with S3Proxy on disk; the API runs alone. The baseline is
 # dev.imagery.local.bench.DirectS3Upload (test scope): the SDK's multipart client exactly as the API builds it
 # (5 MiB parts, 15 MiB of buffer, unknown length), in a JVM of its own with the same heap, kept warm between runs.
-# Both read the same file from the page cache: curl -F sends it to the API, the SDK reads it as a stream.
-# Runs alternate (API, SDK, SDK with the API's part buffering), after one warm-up run of each.
+# All read the same file from the page cache: curl -T PUTs it to the API's raw route (the image as the body),
+# curl -F POSTs it as multipart/form-data, the SDK reads it as a stream.
+# Runs alternate (API raw, API multipart, SDK, SDK with the API's part buffering), after one warm-up run of each.
+# The ratio is the raw route's against the plain SDK (medians); it is written to bench/results/upload-throughput.json.
 #
 #   bench/upload-throughput.sh [SIZE_MB] [RUNS] [XMX]     defaults: 1024 5 512m
 #   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR (bench/jfr-profile.sh)
+#   RESULT=path bench/upload-throughput.sh ...             writes the JSON there instead (RESULT= writes none)
 # Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl, a JDK (jfr for PROFILE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1024}
 RUNS=${2:-5}
 XMX=${3:-512m}
+RESULT=${RESULT-bench/results/upload-throughput.json}
 WORK=$(mktemp -d)
 PORTS="IMAGERY_LOCAL_DYNAMODB_PORT=28100 IMAGERY_LOCAL_SQS_PORT=29424 IMAGERY_LOCAL_S3_PORT=29190"
 API_PORT=28180
@@ -29,7 +33,9 @@ cleanup() {
 trap cleanup EXIT
 [ -d local/target/test-classes/dev/imagery/local/bench ] || { echo "build first: mvn -B -ntp -o -q package -DskipTests"; exit 1; }
 
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "load average before: $LOAD_BEFORE; $(nproc) cores"
 FILE=$WORK/big.jpg
 { printf '\xff\xd8\xff'; head -c $(( SIZE_MB * 1024 * 1024 - 3 )) /dev/urandom; } > "$FILE"
 cat "$FILE" > /dev/null   # into the page cache: both sides read it from memory
@@ -43,8 +49,10 @@ if [ "${PROFILE:-0}" = 1 ]; then
   JFR=(-XX:StartFlightRecording=filename="$WORK/api.jfr",settings=profile)
   SDK_JFR=(-XX:StartFlightRecording=filename="$WORK/sdk.jfr",settings=profile)
 fi
+# Longer DynamoDB timeouts than the defaults: on a loaded machine DynamoDB Local can take more than 3 s to answer.
 PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
-  java -Xmx"$XMX" "${JFR[@]}" -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+  IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS=10000 IMAGERY_DYNAMODB_CALL_TIMEOUT_MS=30000 \
+  java -Xmx"$XMX" ${API_OPTS:-} "${JFR[@]}" -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "$API/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 
@@ -54,12 +62,19 @@ SDK_PID=$SDK_PID
 answer() { local line; while read -r line <&"${SDK[0]}"; do case $line in [0-9]*|ready|deleted*) echo "$line"; return;; error*) echo "$line" >&2; exit 1;; esac; done; exit 1; }
 answer > /dev/null
 
-run_api() {
+check_answer() {   # $1: curl's "status time"
+  [ "${1%% *}" = 202 ] || { echo "API answered ${1%% *}: $(cat "$WORK/answer.json")" >&2; exit 1; }
+  grep -q "\"size\":$(stat -c %s "$FILE")" "$WORK/answer.json" || { echo "stored size differs: $(cat "$WORK/answer.json")" >&2; exit 1; }
+}
+run_api() {   # $1: raw (PUT, the image as the body) or multipart (POST, curl -F)
   local id out
   id=$(curl -s -X POST "$API/image" | sed 's/.*"id":"\([^"]*\)".*/\1/')
-  out=$(curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -F "file=@$FILE;filename=big.jpg" "$API/image/$id/upload")
-  [ "${out%% *}" = 202 ] || { echo "API answered ${out%% *}: $(cat "$WORK/answer.json")" >&2; exit 1; }
-  grep -q "\"size\":$(stat -c %s "$FILE")" "$WORK/answer.json" || { echo "stored size differs: $(cat "$WORK/answer.json")" >&2; exit 1; }
+  if [ "$1" = raw ]; then
+    out=$(curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -T "$FILE" -H 'Content-Type: image/jpeg' "$API/image/$id/upload")
+  else
+    out=$(curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -F "file=@$FILE;filename=big.jpg" "$API/image/$id/upload")
+  fi
+  check_answer "$out"
   echo "delete raw/$id/" >&"${SDK[1]}"; answer > /dev/null
   awk -v t="${out#* }" 'BEGIN { printf "%d", t * 1000 }'
 }
@@ -75,24 +90,47 @@ cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mbs() { awk -v ms="$1" -v mb="$SIZE_MB" 'BEGIN { printf "%.0f", mb / (ms / 1000) }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-run_api > /dev/null; run_sdk put > /dev/null; run_sdk put-buffered > /dev/null   # warm-up, not counted
-A=(); S=(); B=(); LOADS=()
+run_api raw > /dev/null; run_api multipart > /dev/null; run_sdk put > /dev/null; run_sdk put-buffered > /dev/null   # warm-up
+R=(); M=(); S=(); B=(); LOADS=(); CPU_R=(); CPU_M=(); CPU_S=(); CPU_E_R=(); CPU_E_M=(); CPU_E_S=()
 for i in $(seq 1 "$RUNS"); do
   c0=$(cpu $API_PID); e0=$(cpu $EMU_PID)
-  a=$(run_api)
-  c1=$(cpu $API_PID); e1=$(cpu $EMU_PID); k1=$(cpu $SDK_PID)
+  r=$(run_api raw)
+  c1=$(cpu $API_PID); e1=$(cpu $EMU_PID)
+  m=$(run_api multipart)
+  c2=$(cpu $API_PID); e2=$(cpu $EMU_PID); k2=$(cpu $SDK_PID)
   s=$(run_sdk put)
-  k2=$(cpu $SDK_PID); e2=$(cpu $EMU_PID)
+  k3=$(cpu $SDK_PID); e3=$(cpu $EMU_PID)
   b=$(run_sdk put-buffered)
-  A+=("$a"); S+=("$s"); B+=("$b"); LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
-  echo "run $i: API $a ms ($(mbs "$a") MB/s), SDK $s ms ($(mbs "$s") MB/s), SDK buffered as the API $b ms ($(mbs "$b") MB/s); load ${LOADS[-1]}"
-  echo "  CPU s: API process $(cpu_delta "$c0" "$c1") + S3Proxy $(cpu_delta "$e0" "$e1") | SDK process $(cpu_delta "$k1" "$k2") + S3Proxy $(cpu_delta "$e1" "$e2")"
+  R+=("$r"); M+=("$m"); S+=("$s"); B+=("$b"); LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
+  CPU_R+=("$(cpu_delta "$c0" "$c1")"); CPU_M+=("$(cpu_delta "$c1" "$c2")"); CPU_S+=("$(cpu_delta "$k2" "$k3")")
+  CPU_E_R+=("$(cpu_delta "$e0" "$e1")"); CPU_E_M+=("$(cpu_delta "$e1" "$e2")"); CPU_E_S+=("$(cpu_delta "$e2" "$e3")")
+  echo "run $i: API raw $r ms ($(mbs "$r") MB/s), API multipart $m ms ($(mbs "$m") MB/s), SDK $s ms ($(mbs "$s") MB/s), SDK buffered as the API $b ms ($(mbs "$b") MB/s); load ${LOADS[-1]}"
+  echo "  CPU s: API process raw ${CPU_R[-1]} + S3Proxy ${CPU_E_R[-1]} | multipart ${CPU_M[-1]} + S3Proxy ${CPU_E_M[-1]} | SDK process ${CPU_S[-1]} + S3Proxy ${CPU_E_S[-1]}"
 done
-MA=$(median "${A[@]}"); MS=$(median "${S[@]}"); MB=$(median "${B[@]}")
-echo "median of $RUNS, $SIZE_MB MiB: API $MA ms ($(mbs "$MA") MB/s), SDK $MS ms ($(mbs "$MS") MB/s), SDK buffered $MB ms ($(mbs "$MB") MB/s)"
-awk -v a="$MA" -v s="$MS" -v b="$MB" 'BEGIN { printf "ratio API/SDK %.2fx (target >= 0.9x), API/SDK buffered as the API %.2fx\n", s / a, b / a }'
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); 1-min load at each run: ${LOADS[*]}"
-grep -o 'stored [0-9]* bytes .* in [0-9]* ms' "$WORK/api.log" | tail -n "$RUNS" | sed 's/^/API log: /'
+MR=$(median "${R[@]}"); MM=$(median "${M[@]}"); MS=$(median "${S[@]}"); MB=$(median "${B[@]}")
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "median of $RUNS, $SIZE_MB MiB: API raw $MR ms ($(mbs "$MR") MB/s), API multipart $MM ms ($(mbs "$MM") MB/s), SDK $MS ms ($(mbs "$MS") MB/s), SDK buffered $MB ms ($(mbs "$MB") MB/s)"
+ratio() { awk -v peer="$1" -v api="$2" 'BEGIN { printf "%.2f", peer / api }'; }
+echo "ratio API raw/SDK $(ratio "$MS" "$MR")x (target >= 0.9x), raw/SDK buffered as the API $(ratio "$MB" "$MR")x; multipart/SDK $(ratio "$MS" "$MM")x, multipart/SDK buffered $(ratio "$MB" "$MM")x"
+echo "load average after: $LOAD_AFTER; 1-min load at each run: ${LOADS[*]}"
+if [ -n "$RESULT" ]; then
+  mkdir -p "$(dirname "$RESULT")"
+  list() { local IFS=,; echo "[$*]"; }
+  cat > "$RESULT" <<JSON
+{"name":"upload-throughput","ratio":$(ratio "$MS" "$MR"),"target":0.9,"peer":"SDK PutObject multipart straight to S3Proxy",
+ "measured_at":"$STARTED_AT","load_average":{"before":"$LOAD_BEFORE","after":"$LOAD_AFTER","at_each_run":$(list "${LOADS[@]}")},
+ "details":{"size_mib":$SIZE_MB,"runs":$RUNS,"xmx":"$XMX","cores":$(nproc),
+  "api":"PUT /image/{id}/upload, the image as the body (curl -T, Content-Length)",
+  "median_ms":{"api_raw":$MR,"api_multipart":$MM,"sdk":$MS,"sdk_buffered_as_api":$MB},
+  "ratios":{"api_raw_vs_sdk":$(ratio "$MS" "$MR"),"api_raw_vs_sdk_buffered":$(ratio "$MB" "$MR"),
+            "api_multipart_vs_sdk":$(ratio "$MS" "$MM"),"api_multipart_vs_sdk_buffered":$(ratio "$MB" "$MM")},
+  "runs_ms":{"api_raw":$(list "${R[@]}"),"api_multipart":$(list "${M[@]}"),"sdk":$(list "${S[@]}"),"sdk_buffered_as_api":$(list "${B[@]}")},
+  "cpu_s":{"api_process_raw":$(list "${CPU_R[@]}"),"api_process_multipart":$(list "${CPU_M[@]}"),"sdk_process":$(list "${CPU_S[@]}"),
+           "s3proxy_during_raw":$(list "${CPU_E_R[@]}"),"s3proxy_during_multipart":$(list "${CPU_E_M[@]}"),"s3proxy_during_sdk":$(list "${CPU_E_S[@]}")}}}
+JSON
+  echo "wrote $RESULT"
+fi
+grep -o 'stored [0-9]* bytes .* in [0-9]* ms' "$WORK/api.log" | tail -n $(( 2 * RUNS )) | sed 's/^/API log: /'
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd "$API_PID" JFR.dump filename="$WORK/api.jfr" > /dev/null
   jcmd "$SDK_PID" JFR.dump filename="$WORK/sdk.jfr" > /dev/null
