@@ -11,7 +11,11 @@
 #   bench/upload-throughput.sh [SIZE_MB] [RUNS] [XMX]     defaults: 1024 5 512m
 #   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR (bench/jfr-profile.sh)
 #   RESULT=path bench/upload-throughput.sh ...             writes the JSON there instead (RESULT= writes none)
-# Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl, a JDK (jfr for PROFILE=1).
+#   WARMUP=2 bench/upload-throughput.sh ...                warm-up rounds before the measured ones (default 1)
+# Besides the wall clock, it reports the CPU each side cost (client + S3Proxy), and their ratio: on a shared machine
+# that is the steadier of the two.
+# Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl, GNU time (/usr/bin/time), a JDK
+# (jfr for PROFILE=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1024}
@@ -66,13 +70,15 @@ check_answer() {   # $1: curl's "status time"
   [ "${1%% *}" = 202 ] || { echo "API answered ${1%% *}: $(cat "$WORK/answer.json")" >&2; exit 1; }
   grep -q "\"size\":$(stat -c %s "$FILE")" "$WORK/answer.json" || { echo "stored size differs: $(cat "$WORK/answer.json")" >&2; exit 1; }
 }
+# Runs a command, keeping its CPU seconds (user + system) in $WORK/client.cpu: curl's share of the cores.
+timed() { /usr/bin/time -f '%U %S' -o "$WORK/client.time" "$@"; awk '{ printf "%.1f", $1 + $2 }' "$WORK/client.time" > "$WORK/client.cpu"; }
 run_api() {   # $1: raw (PUT, the image as the body) or multipart (POST, curl -F)
   local id out
   id=$(curl -s -X POST "$API/image" | sed 's/.*"id":"\([^"]*\)".*/\1/')
   if [ "$1" = raw ]; then
-    out=$(curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -T "$FILE" -H 'Content-Type: image/jpeg' "$API/image/$id/upload")
+    out=$(timed curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -T "$FILE" -H 'Content-Type: image/jpeg' "$API/image/$id/upload")
   else
-    out=$(curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -F "file=@$FILE;filename=big.jpg" "$API/image/$id/upload")
+    out=$(timed curl -s -o "$WORK/answer.json" -w '%{http_code} %{time_total}' -F "file=@$FILE;filename=big.jpg" "$API/image/$id/upload")
   fi
   check_answer "$out"
   echo "delete raw/$id/" >&"${SDK[1]}"; answer > /dev/null
@@ -90,28 +96,42 @@ cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mbs() { awk -v ms="$1" -v mb="$SIZE_MB" 'BEGIN { printf "%.0f", mb / (ms / 1000) }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
-run_api raw > /dev/null; run_api multipart > /dev/null; run_sdk put > /dev/null; run_sdk put-buffered > /dev/null   # warm-up
-R=(); M=(); S=(); B=(); LOADS=(); CPU_R=(); CPU_M=(); CPU_S=(); CPU_E_R=(); CPU_E_M=(); CPU_E_S=()
+for w in $(seq 1 "${WARMUP:-1}"); do   # warm-up rounds, not counted: the JITs of both JVMs
+  run_api raw > /dev/null; run_api multipart > /dev/null; run_sdk put > /dev/null; run_sdk put-buffered > /dev/null
+done
+R=(); M=(); S=(); B=(); LOADS=(); CPU_R=(); CPU_M=(); CPU_S=(); CPU_E_R=(); CPU_E_M=(); CPU_E_S=(); CURL_R=(); CURL_M=()
 for i in $(seq 1 "$RUNS"); do
   c0=$(cpu $API_PID); e0=$(cpu $EMU_PID)
-  r=$(run_api raw)
+  r=$(run_api raw); curl_r=$(cat "$WORK/client.cpu")
   c1=$(cpu $API_PID); e1=$(cpu $EMU_PID)
-  m=$(run_api multipart)
+  m=$(run_api multipart); curl_m=$(cat "$WORK/client.cpu")
   c2=$(cpu $API_PID); e2=$(cpu $EMU_PID); k2=$(cpu $SDK_PID)
   s=$(run_sdk put)
   k3=$(cpu $SDK_PID); e3=$(cpu $EMU_PID)
   b=$(run_sdk put-buffered)
   R+=("$r"); M+=("$m"); S+=("$s"); B+=("$b"); LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
   CPU_R+=("$(cpu_delta "$c0" "$c1")"); CPU_M+=("$(cpu_delta "$c1" "$c2")"); CPU_S+=("$(cpu_delta "$k2" "$k3")")
+  CURL_R+=("$curl_r"); CURL_M+=("$curl_m")
   CPU_E_R+=("$(cpu_delta "$e0" "$e1")"); CPU_E_M+=("$(cpu_delta "$e1" "$e2")"); CPU_E_S+=("$(cpu_delta "$e2" "$e3")")
   echo "run $i: API raw $r ms ($(mbs "$r") MB/s), API multipart $m ms ($(mbs "$m") MB/s), SDK $s ms ($(mbs "$s") MB/s), SDK buffered as the API $b ms ($(mbs "$b") MB/s); load ${LOADS[-1]}"
-  echo "  CPU s: API process raw ${CPU_R[-1]} + S3Proxy ${CPU_E_R[-1]} | multipart ${CPU_M[-1]} + S3Proxy ${CPU_E_M[-1]} | SDK process ${CPU_S[-1]} + S3Proxy ${CPU_E_S[-1]}"
+  echo "  CPU s: raw: API ${CPU_R[-1]} + curl $curl_r + S3Proxy ${CPU_E_R[-1]} | multipart: API ${CPU_M[-1]} + curl $curl_m + S3Proxy ${CPU_E_M[-1]} | SDK process ${CPU_S[-1]} + S3Proxy ${CPU_E_S[-1]}"
 done
 MR=$(median "${R[@]}"); MM=$(median "${M[@]}"); MS=$(median "${S[@]}"); MB=$(median "${B[@]}")
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "median of $RUNS, $SIZE_MB MiB: API raw $MR ms ($(mbs "$MR") MB/s), API multipart $MM ms ($(mbs "$MM") MB/s), SDK $MS ms ($(mbs "$MS") MB/s), SDK buffered $MB ms ($(mbs "$MB") MB/s)"
 ratio() { awk -v peer="$1" -v api="$2" 'BEGIN { printf "%.2f", peer / api }'; }
 echo "ratio API raw/SDK $(ratio "$MS" "$MR")x (target >= 0.9x), raw/SDK buffered as the API $(ratio "$MB" "$MR")x; multipart/SDK $(ratio "$MS" "$MM")x, multipart/SDK buffered $(ratio "$MB" "$MM")x"
+# The CPU both sides cost the machine, per run: client (curl + API, or the SDK process) + S3Proxy. On a machine
+# shared with other work the wall clock is mostly other people's load; this ratio is what the wall-clock ratio
+# tends to on 2 cores that every side keeps busy (it ignores what overlaps).
+sum3() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { printf "%.1f", a + b + c }'; }
+CR=(); CM=(); CS=()
+for i in "${!R[@]}"; do
+  CR+=("$(sum3 "${CPU_R[$i]}" "${CURL_R[$i]}" "${CPU_E_R[$i]}")"); CM+=("$(sum3 "${CPU_M[$i]}" "${CURL_M[$i]}" "${CPU_E_M[$i]}")")
+  CS+=("$(sum3 "${CPU_S[$i]}" 0 "${CPU_E_S[$i]}")")
+done
+MCR=$(median "${CR[@]}"); MCM=$(median "${CM[@]}"); MCS=$(median "${CS[@]}")
+echo "CPU s per upload (medians): raw route $MCR, multipart route $MCM, SDK $MCS (client + S3Proxy); CPU ratio raw/SDK $(ratio "$MCS" "$MCR")x, multipart/SDK $(ratio "$MCS" "$MCM")x"
 echo "load average after: $LOAD_AFTER; 1-min load at each run: ${LOADS[*]}"
 if [ -n "$RESULT" ]; then
   mkdir -p "$(dirname "$RESULT")"
@@ -121,12 +141,16 @@ if [ -n "$RESULT" ]; then
  "measured_at":"$STARTED_AT","load_average":{"before":"$LOAD_BEFORE","after":"$LOAD_AFTER","at_each_run":$(list "${LOADS[@]}")},
  "details":{"size_mib":$SIZE_MB,"runs":$RUNS,"xmx":"$XMX","cores":$(nproc),
   "api":"PUT /image/{id}/upload, the image as the body (curl -T, Content-Length)",
+  "warmup_rounds":${WARMUP:-1},
   "median_ms":{"api_raw":$MR,"api_multipart":$MM,"sdk":$MS,"sdk_buffered_as_api":$MB},
   "ratios":{"api_raw_vs_sdk":$(ratio "$MS" "$MR"),"api_raw_vs_sdk_buffered":$(ratio "$MB" "$MR"),
             "api_multipart_vs_sdk":$(ratio "$MS" "$MM"),"api_multipart_vs_sdk_buffered":$(ratio "$MB" "$MM")},
   "runs_ms":{"api_raw":$(list "${R[@]}"),"api_multipart":$(list "${M[@]}"),"sdk":$(list "${S[@]}"),"sdk_buffered_as_api":$(list "${B[@]}")},
   "cpu_s":{"api_process_raw":$(list "${CPU_R[@]}"),"api_process_multipart":$(list "${CPU_M[@]}"),"sdk_process":$(list "${CPU_S[@]}"),
-           "s3proxy_during_raw":$(list "${CPU_E_R[@]}"),"s3proxy_during_multipart":$(list "${CPU_E_M[@]}"),"s3proxy_during_sdk":$(list "${CPU_E_S[@]}")}}}
+           "curl_raw":$(list "${CURL_R[@]}"),"curl_multipart":$(list "${CURL_M[@]}"),
+           "s3proxy_during_raw":$(list "${CPU_E_R[@]}"),"s3proxy_during_multipart":$(list "${CPU_E_M[@]}"),"s3proxy_during_sdk":$(list "${CPU_E_S[@]}")},
+  "cpu_s_median_total":{"raw":$MCR,"multipart":$MCM,"sdk":$MCS},
+  "cpu_ratios":{"api_raw_vs_sdk":$(ratio "$MCS" "$MCR"),"api_multipart_vs_sdk":$(ratio "$MCS" "$MCM")}}}
 JSON
   echo "wrote $RESULT"
 fi
