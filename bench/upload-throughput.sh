@@ -9,7 +9,8 @@
 # The ratio is the raw route's against the plain SDK (medians); it is written to bench/results/upload-throughput.json.
 #
 #   bench/upload-throughput.sh [SIZE_MB] [RUNS] [XMX]     defaults: 1024 5 512m
-#   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR (bench/jfr-profile.sh)
+#   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR during the measured runs,
+#                                                          one profile per route (bench/jfr-profile.sh), and the SDK
 #   RESULT=path bench/upload-throughput.sh ...             writes the JSON there instead (RESULT= writes none)
 #   WARMUP=2 bench/upload-throughput.sh ...                warm-up rounds before the measured ones (default 1)
 # Besides the wall clock, it reports the CPU each side cost (client + S3Proxy), and their ratio: on a shared machine
@@ -48,15 +49,15 @@ env $PORTS java -jar local/target/imagery-local.jar --emulators-only --data "$WO
 EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
-JFR=(); SDK_JFR=()
+SDK_JFR=()
 if [ "${PROFILE:-0}" = 1 ]; then
-  JFR=(-XX:StartFlightRecording=filename="$WORK/api.jfr",settings=profile)
+  # The API is recorded per route, during the measured runs only (profile_start/profile_stop below).
   SDK_JFR=(-XX:StartFlightRecording=filename="$WORK/sdk.jfr",settings=profile)
 fi
 # Longer DynamoDB timeouts than the defaults: on a loaded machine DynamoDB Local can take more than 10 s to create the table.
 PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
   IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS=30000 IMAGERY_DYNAMODB_CALL_TIMEOUT_MS=120000 \
-  java -Xmx"$XMX" ${API_OPTS:-} "${JFR[@]}" -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+  java -Xmx"$XMX" ${API_OPTS:-} -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "$API/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 
@@ -96,23 +97,35 @@ cpu_delta() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 mbs() { awk -v ms="$1" -v mb="$SIZE_MB" 'BEGIN { printf "%.0f", mb / (ms / 1000) }'; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 
+# With PROFILE=1, one JFR recording of the API per measured upload, kept by route ($WORK/jfr-raw, $WORK/jfr-multipart).
+profile_start() { [ "${PROFILE:-0}" = 1 ] && jcmd "$API_PID" JFR.start name="$1" settings=profile > /dev/null; true; }
+profile_stop() {   # $1: route, $2: run
+  [ "${PROFILE:-0}" = 1 ] || return 0
+  mkdir -p "$WORK/jfr-$1"; jcmd "$API_PID" JFR.stop name="$1" filename="$WORK/jfr-$1/run-$2.jfr" > /dev/null
+}
+
 for w in $(seq 1 "${WARMUP:-1}"); do   # warm-up rounds, not counted: the JITs of both JVMs
   run_api raw > /dev/null; run_api multipart > /dev/null; run_sdk put > /dev/null; run_sdk put-buffered > /dev/null
 done
 R=(); M=(); S=(); B=(); LOADS=(); CPU_R=(); CPU_M=(); CPU_S=(); CPU_E_R=(); CPU_E_M=(); CPU_E_S=(); CURL_R=(); CURL_M=()
 for i in $(seq 1 "$RUNS"); do
+  profile_start raw
   c0=$(cpu $API_PID); e0=$(cpu $EMU_PID)
   r=$(run_api raw); curl_r=$(cat "$WORK/client.cpu")
   c1=$(cpu $API_PID); e1=$(cpu $EMU_PID)
+  profile_stop raw "$i"; profile_start multipart
+  c1m=$(cpu $API_PID); e1m=$(cpu $EMU_PID)
   m=$(run_api multipart); curl_m=$(cat "$WORK/client.cpu")
-  c2=$(cpu $API_PID); e2=$(cpu $EMU_PID); k2=$(cpu $SDK_PID)
+  c2=$(cpu $API_PID); e2=$(cpu $EMU_PID)
+  profile_stop multipart "$i"
+  e2s=$(cpu $EMU_PID); k2=$(cpu $SDK_PID)
   s=$(run_sdk put)
   k3=$(cpu $SDK_PID); e3=$(cpu $EMU_PID)
   b=$(run_sdk put-buffered)
   R+=("$r"); M+=("$m"); S+=("$s"); B+=("$b"); LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
-  CPU_R+=("$(cpu_delta "$c0" "$c1")"); CPU_M+=("$(cpu_delta "$c1" "$c2")"); CPU_S+=("$(cpu_delta "$k2" "$k3")")
+  CPU_R+=("$(cpu_delta "$c0" "$c1")"); CPU_M+=("$(cpu_delta "$c1m" "$c2")"); CPU_S+=("$(cpu_delta "$k2" "$k3")")
   CURL_R+=("$curl_r"); CURL_M+=("$curl_m")
-  CPU_E_R+=("$(cpu_delta "$e0" "$e1")"); CPU_E_M+=("$(cpu_delta "$e1" "$e2")"); CPU_E_S+=("$(cpu_delta "$e2" "$e3")")
+  CPU_E_R+=("$(cpu_delta "$e0" "$e1")"); CPU_E_M+=("$(cpu_delta "$e1m" "$e2")"); CPU_E_S+=("$(cpu_delta "$e2s" "$e3")")
   echo "run $i: API raw $r ms ($(mbs "$r") MB/s), API multipart $m ms ($(mbs "$m") MB/s), SDK $s ms ($(mbs "$s") MB/s), SDK buffered as the API $b ms ($(mbs "$b") MB/s); load ${LOADS[-1]}"
   echo "  CPU s: raw: API ${CPU_R[-1]} + curl $curl_r + S3Proxy ${CPU_E_R[-1]} | multipart: API ${CPU_M[-1]} + curl $curl_m + S3Proxy ${CPU_E_M[-1]} | SDK process ${CPU_S[-1]} + S3Proxy ${CPU_E_S[-1]}"
 done
@@ -159,10 +172,12 @@ JSON
 fi
 grep -o 'stored [0-9]* bytes .* in [0-9]* ms' "$WORK/api.log" | tail -n $(( 2 * RUNS )) | sed 's/^/API log: /'
 if [ "${PROFILE:-0}" = 1 ]; then
-  jcmd "$API_PID" JFR.dump filename="$WORK/api.jfr" > /dev/null
   jcmd "$SDK_PID" JFR.dump filename="$WORK/sdk.jfr" > /dev/null
-  echo "the API's CPU samples (every run, the warm-up included):"
-  bench/jfr-profile.sh "$WORK/api.jfr" 20
+  for route in raw multipart; do
+    jfr assemble "$WORK/jfr-$route" "$WORK/api-$route.jfr" > /dev/null
+    echo "the API's CPU samples during the measured $route uploads:"
+    bench/jfr-profile.sh "$WORK/api-$route.jfr" 20
+  done
   echo "the SDK client's CPU samples (both kinds of run):"
   bench/jfr-profile.sh "$WORK/sdk.jfr" 10
 fi
