@@ -6,12 +6,13 @@
 # All read the same file from the page cache: curl -T PUTs it to the API's raw route (the image as the body),
 # curl -F POSTs it as multipart/form-data, the SDK reads it as a stream.
 # Runs alternate (API raw, API multipart, SDK, SDK with the API's part buffering), after one warm-up run of each.
-# The ratio is the raw route's against the plain SDK (medians); it is written to bench/results/upload-throughput.json.
+# The ratio is the raw route's against the plain SDK (medians); it is written to bench/results/upload-throughput.json
+# (bench/lib/result.sh).
 #
 #   bench/upload-throughput.sh [SIZE_MB] [RUNS] [XMX]     defaults: 1024 5 512m
 #   PROFILE=1 bench/upload-throughput.sh ...               also records the API with JFR during the measured runs,
 #                                                          one profile per route (bench/jfr-profile.sh), and the SDK
-#   RESULT=path bench/upload-throughput.sh ...             writes the JSON there instead (RESULT= writes none)
+#   BENCH_RESULTS=dir bench/upload-throughput.sh ...       writes the JSON there instead (a trial run)
 #   WARMUP=2 bench/upload-throughput.sh ...                warm-up rounds before the measured ones (default 1)
 # Besides the wall clock, it reports the CPU each side cost (client + S3Proxy), and their ratio: on a shared machine
 # that is the steadier of the two.
@@ -22,7 +23,6 @@ cd "$(dirname "$0")/.."
 SIZE_MB=${1:-1024}
 RUNS=${2:-5}
 XMX=${3:-512m}
-RESULT=${RESULT-bench/results/upload-throughput.json}
 WORK=$(mktemp -d)
 PORTS="IMAGERY_LOCAL_DYNAMODB_PORT=28100 IMAGERY_LOCAL_SQS_PORT=29424 IMAGERY_LOCAL_S3_PORT=29190"
 API_PORT=28180
@@ -38,9 +38,10 @@ cleanup() {
 trap cleanup EXIT
 [ -d local/target/test-classes/dev/imagery/local/bench ] || { echo "build first: mvn -B -ntp -o -q package -DskipTests"; exit 1; }
 
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-STARTED_AT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-echo "load average before: $LOAD_BEFORE; $(nproc) cores"
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
+LOAD_BEFORE=$(bench_load)
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 FILE=$WORK/big.jpg
 { printf '\xff\xd8\xff'; head -c $(( SIZE_MB * 1024 * 1024 - 3 )) /dev/urandom; } > "$FILE"
 cat "$FILE" > /dev/null   # into the page cache: both sides read it from memory
@@ -55,7 +56,7 @@ if [ "${PROFILE:-0}" = 1 ]; then
   SDK_JFR=(-XX:StartFlightRecording=filename="$WORK/sdk.jfr",settings=profile)
 fi
 # Longer DynamoDB timeouts than the defaults: on a loaded machine DynamoDB Local can take more than 10 s to create the table.
-PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
+PORT=$API_PORT IMAGERY_MANAGEMENT_PORT=0 IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
   IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS=30000 IMAGERY_DYNAMODB_CALL_TIMEOUT_MS=120000 \
   java -Xmx"$XMX" ${API_OPTS:-} -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
@@ -146,30 +147,24 @@ done
 MCR=$(median "${CR[@]}"); MCM=$(median "${CM[@]}"); MCS=$(median "${CS[@]}")
 echo "CPU s per upload (medians): raw route $MCR, multipart route $MCM, SDK $MCS (client + S3Proxy); CPU ratio raw/SDK $(ratio "$MCS" "$MCR")x, multipart/SDK $(ratio "$MCS" "$MCM")x"
 echo "load average after: $LOAD_AFTER; 1-min load at each run: ${LOADS[*]}"
-if [ -n "$RESULT" ]; then
-  mkdir -p "$(dirname "$RESULT")"
-  list() { local IFS=,; echo "[$*]"; }
-  # Past twice the cores, other work had most of the machine: say so where the ratio is read.
-  BUSY=$(printf '%s\n' "${LOADS[@]}" | awk -v c="$(nproc)" '$1 > 2 * c { busy = 1 } END { print busy ? "true" : "false" }')
-  cat > "$RESULT" <<JSON
-{"name":"upload-throughput","ratio":$(ratio "$MS" "$MR"),"target":0.9,"peer":"SDK PutObject multipart straight to S3Proxy",
- "measured_at":"$STARTED_AT","load_average":{"before":"$LOAD_BEFORE","after":"$LOAD_AFTER","at_each_run":$(list "${LOADS[@]}"),
-  "over_twice_the_cores":$BUSY,"note":"when over twice the cores, the wall-clock ratio is mostly other work's noise: read details.cpu_ratios"},
- "details":{"size_mib":$SIZE_MB,"runs":$RUNS,"xmx":"$XMX","cores":$(nproc),
-  "api":"PUT /image/{id}/upload, the image as the body (curl -T, Content-Length)",
-  "warmup_rounds":${WARMUP:-1},
-  "median_ms":{"api_raw":$MR,"api_multipart":$MM,"sdk":$MS,"sdk_buffered_as_api":$MB},
-  "ratios":{"api_raw_vs_sdk":$(ratio "$MS" "$MR"),"api_raw_vs_sdk_buffered":$(ratio "$MB" "$MR"),
-            "api_multipart_vs_sdk":$(ratio "$MS" "$MM"),"api_multipart_vs_sdk_buffered":$(ratio "$MB" "$MM")},
-  "runs_ms":{"api_raw":$(list "${R[@]}"),"api_multipart":$(list "${M[@]}"),"sdk":$(list "${S[@]}"),"sdk_buffered_as_api":$(list "${B[@]}")},
-  "cpu_s":{"api_process_raw":$(list "${CPU_R[@]}"),"api_process_multipart":$(list "${CPU_M[@]}"),"sdk_process":$(list "${CPU_S[@]}"),
-           "curl_raw":$(list "${CURL_R[@]}"),"curl_multipart":$(list "${CURL_M[@]}"),
-           "s3proxy_during_raw":$(list "${CPU_E_R[@]}"),"s3proxy_during_multipart":$(list "${CPU_E_M[@]}"),"s3proxy_during_sdk":$(list "${CPU_E_S[@]}")},
-  "cpu_s_median_total":{"raw":$MCR,"multipart":$MCM,"sdk":$MCS},
-  "cpu_ratios":{"api_raw_vs_sdk":$(ratio "$MCS" "$MCR"),"api_multipart_vs_sdk":$(ratio "$MCS" "$MCM")}}}
-JSON
-  echo "wrote $RESULT"
-fi
+json_list() { local IFS=,; echo "[$*]"; }
+# Past twice the cores, other work had most of the machine: the wall-clock ratio is then mostly its noise.
+BUSY=$(printf '%s\n' "${LOADS[@]}" | awk -v c="$(nproc)" '$1 > 2 * c { busy = 1 } END { print busy ? "true" : "false" }')
+bench_result upload-throughput "$(ratio "$MS" "$MR")" 0.9 \
+  "SDK PutObject multipart straight to S3Proxy" \
+  label="upload: $SIZE_MB MiB through the API (PUT, raw body)" \
+  ratio_is="SDK's median time / the raw route's (throughput API / SDK); the multipart route in ratios" \
+  api="PUT /image/{id}/upload, the image as the body (curl -T, Content-Length)" \
+  size_mib="$SIZE_MB" runs="$RUNS" warmup_rounds="${WARMUP:-1}" xmx="$XMX" cores="$(nproc)" \
+  median_ms="{\"api_raw\":$MR,\"api_multipart\":$MM,\"sdk\":$MS,\"sdk_buffered_as_api\":$MB}" \
+  ratios="{\"api_raw_vs_sdk\":$(ratio "$MS" "$MR"),\"api_raw_vs_sdk_buffered\":$(ratio "$MB" "$MR"),\"api_multipart_vs_sdk\":$(ratio "$MS" "$MM"),\"api_multipart_vs_sdk_buffered\":$(ratio "$MB" "$MM")}" \
+  cpu_ratios="{\"api_raw_vs_sdk\":$(ratio "$MCS" "$MCR"),\"api_multipart_vs_sdk\":$(ratio "$MCS" "$MCM")}" \
+  cpu_s_median_total="{\"raw\":$MCR,\"multipart\":$MCM,\"sdk\":$MCS}" \
+  runs_ms="{\"api_raw\":$(json_list "${R[@]}"),\"api_multipart\":$(json_list "${M[@]}"),\"sdk\":$(json_list "${S[@]}"),\"sdk_buffered_as_api\":$(json_list "${B[@]}")}" \
+  cpu_s="{\"api_process_raw\":$(json_list "${CPU_R[@]}"),\"api_process_multipart\":$(json_list "${CPU_M[@]}"),\"sdk_process\":$(json_list "${CPU_S[@]}"),\"curl_raw\":$(json_list "${CURL_R[@]}"),\"curl_multipart\":$(json_list "${CURL_M[@]}"),\"s3proxy_during_raw\":$(json_list "${CPU_E_R[@]}"),\"s3proxy_during_multipart\":$(json_list "${CPU_E_M[@]}"),\"s3proxy_during_sdk\":$(json_list "${CPU_E_S[@]}")}" \
+  load_before="$LOAD_BEFORE" load_at_each_run="$(json_list "${LOADS[@]}")" load_over_twice_the_cores="$BUSY" \
+  load_note="when over twice the cores, the wall-clock ratio is mostly other work's noise: read cpu_ratios" \
+  profile="${PROFILE:-0}" command="bench/upload-throughput.sh${*:+ $*}"
 grep -o 'stored [0-9]* bytes .* in [0-9]* ms' "$WORK/api.log" | tail -n $(( 2 * RUNS )) | sed 's/^/API log: /'
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd "$SDK_PID" JFR.dump filename="$WORK/sdk.jfr" > /dev/null

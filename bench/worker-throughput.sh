@@ -35,6 +35,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
+LOAD_BEFORE=$(bench_load)
 cpu_s() { awk '{ printf "%.2f", ($14 + $15) / 100 }' "/proc/$1/stat"; }   # utime + stime, clock ticks of 1/100 s
 
 # ---- 1. the pipeline alone, one core ----
@@ -93,7 +96,7 @@ grep -q 'JPEG codec: TurboJPEG' "$WORK/worker.log" && CODEC=TurboJPEG || CODEC=I
 JOB_MS=$(grep -o ' processed in [0-9]* ms' "$WORK/worker.log" | awk '{ print $3 }' | tail -n +"$WARMUP" | sort -n \
   | awk '{ a[NR] = $1 } END { printf "median %d ms, p90 %d ms", a[int((NR + 1) / 2)], a[int(NR * 0.9)] }')
 
-awk -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0" -v e1="$E1" -v cores="$CORES" \
+awk -v out="$WORK/values" -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0" -v e1="$E1" -v cores="$CORES" \
     -v pipe="$PIPE_RATE" -v pipems="$PIPE_MS" -v codec="$CODEC" -v jobms="$JOB_MS" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" 'BEGIN {
   wall = t1 - t0; wcpu = w1 - w0; ecpu = e1 - e0
   rate = n / wall
@@ -102,4 +105,13 @@ awk -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0
   printf "worker (%s, %d slots): %d images in %.2f s = %.2f images/s; worker CPU %.1f s (%.1f ms an image, pipeline alone %.1f ms), emulators CPU %.1f s\n", codec, cores, n, wall, rate, wcpu, 1000 * wcpu / n, pipems, ecpu
   printf "one job, start to commit: %s\n", jobms
   printf "adjusted for the emulators: %.2f images/s = %.2fx of %d cores x %.2f (target 0.85x: %.2f images/s); load average %s\n", adjusted, adjusted / (cores * pipe), cores, pipe, target, load
+  printf "%.3f %d %.2f %.2f %.2f %.1f %.1f %.1f\n", adjusted / (cores * pipe), n, wall, rate, adjusted, wcpu, 1000 * wcpu / n, ecpu > out
 }'
+read -r RATIO N WALL RATE ADJUSTED WCPU WCPU_MS ECPU < "$WORK/values"
+bench_result worker-throughput "$RATIO" 0.85 "$CORES cores x the pipeline alone on one core (PipelineBench, same photo)" \
+  label="worker: images/s, $CORES slots" \
+  ratio_is="worker images/s (the emulators' CPU taken off) / ($CORES x the single-core pipeline rate)" \
+  photo="$PHOTO" jpeg_codec="$CODEC" cores="$CORES" pipeline_ms="$PIPE_MS" pipeline_images_per_s="$PIPE_RATE" \
+  images="$N" wall_s="$WALL" images_per_s="$RATE" adjusted_images_per_s="$ADJUSTED" worker_cpu_s="$WCPU" \
+  worker_cpu_ms_per_image="$WCPU_MS" emulators_cpu_s="$ECPU" job="$JOB_MS" \
+  load_before="$LOAD_BEFORE" command="bench/worker-throughput.sh${*:+ $*}"

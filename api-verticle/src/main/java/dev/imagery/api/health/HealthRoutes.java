@@ -1,13 +1,14 @@
 package dev.imagery.api.health;
 
+import dev.imagery.api.contract.ApiContract;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -35,9 +36,10 @@ public final class HealthRoutes {
     this.draining = draining;
   }
 
-  public void mount(Router router) {
-    router.get("/health/live").handler(this::live);
-    router.get("/health/ready").handler(this::ready);
+  /** Binds the handlers to their operations of the OpenAPI document. */
+  public void bind(RouterBuilder builder) {
+    ApiContract.route(builder, "getLiveness").addHandler(this::live);
+    ApiContract.route(builder, "getReadiness").addHandler(this::ready);
   }
 
   private void live(RoutingContext ctx) {

@@ -1,6 +1,8 @@
 package dev.imagery.api.image;
 
+import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.http.ApiException;
+import dev.imagery.api.http.ContentDisposition;
 import dev.imagery.api.http.RecordJson;
 import dev.imagery.api.http.ResponseWriter;
 import dev.imagery.api.upload.ImageContentType;
@@ -10,19 +12,20 @@ import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageFormat;
 import dev.imagery.shared.image.ImageIds;
 import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import java.util.Optional;
 import java.util.function.Function;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 
-/** The image process routes: create, read (and long-poll), upload, and the original, result and thumbnail. */
+/** The image process routes: create, read (and long-poll), upload, delete, and the original, result and thumbnail. */
 public final class ImageRoutes {
 
   /** Multipart framing around the file: boundaries and part headers. */
@@ -35,6 +38,7 @@ public final class ImageRoutes {
   private final S3AsyncClient s3;
   private final String bucket;
   private final long maxUploadBytes;
+  private final ImageDeletion deletion;
 
   public ImageRoutes(Vertx vertx, ImageStore store, StateWait waits, UploadFlow uploads, S3AsyncClient s3,
       String bucket, long maxUploadBytes) {
@@ -45,17 +49,23 @@ public final class ImageRoutes {
     this.s3 = s3;
     this.bucket = bucket;
     this.maxUploadBytes = maxUploadBytes;
+    this.deletion = new ImageDeletion(vertx, store, s3, bucket);
   }
 
-  public void mount(Router router) {
-    router.post("/image").handler(this::createImage);
-    router.put("/image/:id").handler(this::putImage);
-    router.get("/image/:id").handler(this::getImage);
-    router.post("/image/:id/upload").handler(this::uploadImage);
-    router.put("/image/:id/upload").handler(this::uploadRawImage);
-    router.get("/image/:id/original").handler(this::getOriginal);
-    router.get("/image/:id/result").handler(this::getResult);
-    router.get("/image/:id/thumbnail").handler(this::getThumbnail);
+  /**
+   * Binds each handler to its operation of the OpenAPI document ({@code openapi.yaml}), which gives the method and
+   * path and validates the parameters before the handler runs.
+   */
+  public void bind(RouterBuilder builder) {
+    ApiContract.route(builder, "createImage").addHandler(this::createImage);
+    ApiContract.route(builder, "putImage").addHandler(this::putImage);
+    ApiContract.route(builder, "getImage").addHandler(this::getImage);
+    ApiContract.route(builder, "deleteImage").addHandler(this::deleteImage);
+    ApiContract.route(builder, "uploadImage").addHandler(this::uploadImage);
+    ApiContract.route(builder, "uploadImageRaw").addHandler(this::uploadRawImage);
+    ApiContract.route(builder, "getOriginal").addHandler(this::getOriginal);
+    ApiContract.route(builder, "getResult").addHandler(this::getResult);
+    ApiContract.route(builder, "getThumbnail").addHandler(this::getThumbnail);
   }
 
   private void createImage(RoutingContext ctx) {
@@ -99,7 +109,8 @@ public final class ImageRoutes {
       throw new ApiException(413, "PAYLOAD_TOO_LARGE",
           "the upload is larger than the limit of " + maxUploadBytes + " bytes");
     }
-    // Nothing may be read until we know the image exists and S3 is ready to take the bytes.
+    // Nothing may be read until we know the image exists and S3 is ready to take the bytes (PublicRouter paused the
+    // request before validation already; this keeps the handler right on its own).
     ctx.request().pause();
     uploads.accept(id, ctx.request())
         .onSuccess(record -> respond(ctx, 202, record))
@@ -124,22 +135,36 @@ public final class ImageRoutes {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Deletes the record and every object of the image: 204. A delete cut short (the image shows as
+   * {@code deleting}) is finished by the next one. An unknown id is 404, as on every route, so that this route
+   * tells no more about an id than the others do; a repeated delete is therefore 204, then 404.
+   */
+  private void deleteImage(RoutingContext ctx) {
+    deletion.delete(pathId(ctx))
+        .onSuccess(deleted -> ctx.response().setStatusCode(204).end())
+        .onFailure(ctx::fail);
+  }
+
+  /** The upload as it was sent: always a download (attachment), never shown in the browser's window. */
   private void getOriginal(RoutingContext ctx) {
-    streamObject(ctx, record -> record.upload().map(ImageRecord.Upload::rawKey));
+    streamObject(ctx, record -> record.upload().map(ImageRecord.Upload::rawKey), "attachment", "original");
   }
 
   private void getResult(RoutingContext ctx) {
-    streamObject(ctx, record -> record.result().map(ImageRecord.Result::resultKey));
+    streamObject(ctx, record -> record.result().map(ImageRecord.Result::resultKey), "inline", "sepia");
   }
 
   private void getThumbnail(RoutingContext ctx) {
-    streamObject(ctx, record -> record.result().map(ImageRecord.Result::thumbnailKey));
+    streamObject(ctx, record -> record.result().map(ImageRecord.Result::thumbnailKey), "inline", "thumbnail");
   }
 
-  private void streamObject(RoutingContext ctx, Function<ImageRecord, Optional<String>> keyOf) {
+  private void streamObject(RoutingContext ctx, Function<ImageRecord, Optional<String>> keyOf, String disposition,
+                            String name) {
     String id = pathId(ctx);
     store.get(id)
         .compose(record -> keyOf.apply(record)
+            .filter(key -> record.state() != ImageState.DELETING)
             .map(Future::succeededFuture)
             .orElseGet(() -> Future.failedFuture(new ApiException(404, "NOT_FOUND",
                 "image " + id + " has no such object in state " + record.state().wireName()))))
@@ -152,7 +177,9 @@ public final class ImageRoutes {
               .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(object.response().contentLength()))
               // The URL names the image, not the upload: a re-upload changes what it serves.
               .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
-              .putHeader(HttpHeaders.ETAG, object.response().eTag());
+              .putHeader(HttpHeaders.ETAG, object.response().eTag())
+              .putHeader(HttpHeaders.CONTENT_DISPOSITION,
+                  ContentDisposition.of(disposition, id, name, object.response().contentType()));
           return ResponseWriter.write(vertx.getOrCreateContext(), ctx.response(), object);
         })
         .onFailure(ctx::fail);
