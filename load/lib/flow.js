@@ -1,6 +1,7 @@
 // The whole client flow of one image, shared by every script:
 //   PUT /image/{uuid}                 create, with a client-chosen id (the idempotent create)
-//   POST /image/{id}/upload           the photo as multipart/form-data, field `file`
+//   POST /image/{id}/upload           the photo as multipart/form-data, field `file`; UPLOAD=raw sends
+//                                     PUT /image/{id}/upload instead, the photo itself as the body
 //   GET /image/{id}?waitFor=final     the API's long poll, repeated until `processed` (`failed` and the deadline are
 //                                     errors); WAIT=poll polls GET /image/{id} every POLL_INTERVAL instead
 //   GET /image/{id}/result            the sepia JPEG
@@ -23,6 +24,11 @@ const WAIT = text('WAIT', 'long-poll');
 if (WAIT !== 'long-poll' && WAIT !== 'poll') {
   throw new Error(`WAIT must be long-poll or poll, got '${WAIT}'`);
 }
+/** `multipart` (POST, multipart/form-data: what a browser sends) or `raw` (PUT, the photo as the body). */
+const UPLOAD = text('UPLOAD', 'multipart');
+if (UPLOAD !== 'multipart' && UPLOAD !== 'raw') {
+  throw new Error(`UPLOAD must be multipart or raw, got '${UPLOAD}'`);
+}
 
 // open() works only in the init context; every VU holds its own copy of the bytes. open() reads a relative path
 // relative to this file (so the default is load/photos/Landscape_0.jpg, 2.2 MP, 342 KiB); a relative PHOTO is
@@ -33,14 +39,23 @@ const PHOTO_PATH = PHOTO_ARG === '' ? '../photos/Landscape_0.jpg'
   : `${__ENV.PWD}/${PHOTO_ARG}`;
 const PHOTO = open(PHOTO_PATH, 'b');
 const PHOTO_NAME = PHOTO_PATH.replace(/^.*\//, '');
+/** The raw upload's Content-Type, from the photo's first bytes (the API checks it against them). */
+const PHOTO_TYPE = (() => {
+  const b = new Uint8Array(PHOTO.slice(0, 4));
+  if (b[0] === 0xff && b[1] === 0xd8) return 'image/jpeg';
+  if (b[0] === 0x89 && b[1] === 0x50) return 'image/png';
+  if (b[0] === 0x47 && b[1] === 0x49) return 'image/gif';
+  if (b[0] === 0x42 && b[1] === 0x4d) return 'image/bmp';
+  return 'application/octet-stream';
+})();
 
 /** What every run was asked to do, for the summaries; each script adds its own settings.
  *  @returns {{[setting: string]: string | number}} */
 export function flowSettings() {
   const photo = `${PHOTO_NAME} (${PHOTO.byteLength} bytes)`;
   return WAIT === 'poll'
-    ? { BASE_URL, PHOTO: photo, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S, WAIT, POLL_INTERVAL: POLL_INTERVAL_S }
-    : { BASE_URL, PHOTO: photo, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S, WAIT };
+    ? { BASE_URL, PHOTO: photo, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S, UPLOAD, WAIT, POLL_INTERVAL: POLL_INTERVAL_S }
+    : { BASE_URL, PHOTO: photo, PROCESS_TIMEOUT: PROCESS_TIMEOUT_S, UPLOAD, WAIT };
 }
 
 /** One sample per flow: 1 when any step of it went wrong (status, body, `failed`, deadline). */
@@ -118,6 +133,18 @@ function params(name) {
   return { headers, tags: { name }, timeout: '60s' };
 }
 
+/** The upload request, as UPLOAD says: multipart POST, or the photo as the body of a PUT.
+ *  @param {string} url the image's URL @param {string} name the step's tag
+ *  @returns {import('k6/http').RefinedResponse<any>} */
+function upload(url, name) {
+  if (UPLOAD === 'raw') {
+    const p = params(name);
+    p.headers['Content-Type'] = PHOTO_TYPE;
+    return http.put(`${url}/upload`, PHOTO, p);
+  }
+  return http.post(`${url}/upload`, { file: http.file(PHOTO, PHOTO_NAME, 'image/jpeg') }, params(name));
+}
+
 /** A random (version 4) UUID, from k6's own crypto module. */
 function uuid() {
   const b = new Uint8Array(crypto.randomBytes(16));
@@ -187,8 +214,7 @@ function runFlow(id, tags, idempotency) {
   }
 
   const start = Date.now();
-  const body = { file: http.file(PHOTO, PHOTO_NAME, 'image/jpeg') };
-  const uploaded = http.post(`${url}/upload`, body, params('upload'));
+  const uploaded = upload(url, 'upload');
   if (!check(uploaded, { 'upload: 202 uploaded': (r) => r.status === 202 && json(r).state === 'uploaded' })) {
     problem(`image=${id} upload: ${uploaded.status} ${uploaded.error || ''} ${String(uploaded.body).slice(0, 200)}`);
     return false;
@@ -211,7 +237,7 @@ function runFlow(id, tags, idempotency) {
   }
 
   if (idempotency) {
-    const again = http.post(`${url}/upload`, body, params('upload-again'));
+    const again = upload(url, 'upload-again');
     const same = (/** @type {typeof again} */ r) => r.status === 202 && json(r).state === 'processed';
     if (!check(again, { 'upload again (same bytes): 202, still processed': same })) {
       problem(`image=${id} upload again: ${again.status} ${String(again.body).slice(0, 200)}`);

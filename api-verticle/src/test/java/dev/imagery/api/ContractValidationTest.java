@@ -80,7 +80,7 @@ class ContractValidationTest {
     for (String[] call : new String[][] {
         {"GET", "/image/not-a-uuid"}, {"PUT", "/image/42"}, {"GET", "/image/not-a-uuid/original"},
         {"GET", "/image/12345/result"}, {"GET", "/image/" + ID + "x/thumbnail"}, {"POST", "/image/12345/upload"},
-        {"DELETE", "/image/not-a-uuid"}}) {
+        {"PUT", "/image/12345/upload"}, {"DELETE", "/image/not-a-uuid"}}) {
       assertError(send(call[0], call[1]), 400, "INVALID_ID", "path parameter id");
     }
   }
@@ -124,9 +124,10 @@ class ContractValidationTest {
     }
   }
 
+  /** The raw upload is routed: past validation, its handler refuses a body that is not an image type, unread. */
   @Test
-  void documentedOperationsWithoutAHandlerYetAre405() throws Exception {
-    assertError(send("PUT", "/image/" + ID + "/upload"), 405, "METHOD_NOT_ALLOWED", "method");
+  void aRawUploadWithoutAnImageContentTypeReachesItsHandlerAndIs415() throws Exception {
+    assertError(send("PUT", "/image/" + ID + "/upload"), 415, "UNSUPPORTED_MEDIA_TYPE", "Content-Type");
   }
 
   @Test

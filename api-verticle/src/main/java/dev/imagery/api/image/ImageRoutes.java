@@ -5,9 +5,11 @@ import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ContentDisposition;
 import dev.imagery.api.http.RecordJson;
 import dev.imagery.api.http.ResponseWriter;
+import dev.imagery.api.upload.ImageContentType;
 import dev.imagery.api.upload.UploadFlow;
 import dev.imagery.api.wait.StateWait;
 import dev.imagery.shared.aws.SdkFutures;
+import dev.imagery.shared.image.ImageFormat;
 import dev.imagery.shared.image.ImageIds;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
@@ -63,6 +65,7 @@ public final class ImageRoutes {
     ApiContract.route(builder, "getImage").addHandler(this::getImage);
     ApiContract.route(builder, "deleteImage").addHandler(this::deleteImage);
     ApiContract.route(builder, "uploadImage").addHandler(this::uploadImage);
+    ApiContract.route(builder, "uploadImageRaw").addHandler(this::uploadRawImage);
     ApiContract.route(builder, "getOriginal").addHandler(this::getOriginal);
     ApiContract.route(builder, "getResult").addHandler(this::getResult);
     ApiContract.route(builder, "getThumbnail").addHandler(this::getThumbnail);
@@ -112,7 +115,8 @@ public final class ImageRoutes {
     String contentType = Optional.ofNullable(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE)).orElse("");
     if (!contentType.toLowerCase().startsWith("multipart/form-data")) {
       throw new ApiException(400, "NOT_MULTIPART",
-          "expected a multipart/form-data body with the image in a field named '" + UploadFlow.FILE_FIELD + "'");
+          "expected a multipart/form-data body with the image in a field named '" + UploadFlow.FILE_FIELD
+              + "' (or PUT the image itself as the body, with its Content-Type)");
     }
     String declared = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
     if (declared != null && parseLong(declared) > maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
@@ -124,6 +128,24 @@ public final class ImageRoutes {
     ctx.request().pause();
     access.get(ctx, id)
         .compose(owned -> uploads.accept(id, ctx.request()))
+        .onSuccess(record -> respond(ctx, 202, record))
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * The image itself as the body, {@code Content-Type: image/jpeg} (or png, gif, bmp), with a Content-Length or
+   * chunked: for programs rather than browsers. Same outcomes as the multipart route, without its decoder.
+   */
+  private void uploadRawImage(RoutingContext ctx) {
+    String id = pathId(ctx);
+    ImageFormat declared = ImageContentType.parse(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE));
+    String length = ctx.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (length != null && parseLong(length) > maxUploadBytes) {
+      throw new ApiException(413, "PAYLOAD_TOO_LARGE",
+          "the upload is larger than the limit of " + maxUploadBytes + " bytes");
+    }
+    ctx.request().pause();
+    uploads.acceptRaw(id, ctx.request(), declared)
         .onSuccess(record -> respond(ctx, 202, record))
         .onFailure(ctx::fail);
   }

@@ -1,11 +1,8 @@
 package dev.imagery.api.upload;
 
 import dev.imagery.api.http.ApiException;
-import dev.imagery.shared.image.ImageFormat;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerFileUpload;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
@@ -31,7 +28,7 @@ public final class FilePartReceiver {
       }
       taken[0] = true;
       upload.pause();
-      readHead(upload).onComplete(received);
+      SniffedFile.read(upload).onComplete(received);
     });
     request.endHandler(v -> {
       if (!taken[0]) {
@@ -41,23 +38,5 @@ public final class FilePartReceiver {
     });
     request.resume();
     return received.future();
-  }
-
-  private static Future<SniffedFile> readHead(HttpServerFileUpload upload) {
-    Promise<SniffedFile> read = Promise.promise();
-    Buffer head = Buffer.buffer(ImageFormat.MIN_SNIFF_BYTES);
-    upload.exceptionHandler(read::tryFail);
-    upload.endHandler(v -> read.tryComplete(new SniffedFile(upload, head, true)));
-    upload.handler(chunk -> {
-      head.appendBuffer(chunk);
-      if (head.length() >= ImageFormat.MIN_SNIFF_BYTES) {
-        upload.pause();
-        read.tryComplete(new SniffedFile(upload, head, false));
-      } else {
-        upload.fetch(1);
-      }
-    });
-    upload.fetch(1);
-    return read.future();
   }
 }

@@ -20,7 +20,9 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
@@ -40,6 +42,7 @@ public final class UploadFlow {
   private static final Logger LOG = LoggerFactory.getLogger(UploadFlow.class);
 
   public static final String FILE_FIELD = "file";
+  /** The multipart decoder's and the socket's buffers (a raw body has no decoder: the safe side for both). */
   private static final long DECODER_SLACK_BYTES = 256 * 1024;
 
   private final Vertx vertx;
@@ -67,29 +70,51 @@ public final class UploadFlow {
     this.clock = clock;
   }
 
-  /** Accepts the upload of {@code request}, which must be paused; the record afterwards. */
+  /**
+   * Accepts the multipart upload of {@code request} (the image in the field {@link #FILE_FIELD}), which must be
+   * paused; the record afterwards.
+   */
   public Future<ImageRecord> accept(String id, HttpServerRequest request) {
+    return accept(id, request, () -> FilePartReceiver.receive(request, FILE_FIELD), Optional.empty());
+  }
+
+  /**
+   * Accepts {@code request}'s body as the image itself, declared by its Content-Type as {@code declared}; the request
+   * must be paused. Same steps and outcomes as a multipart upload, without the multipart decoder; bytes that are
+   * not what the Content-Type said are refused (415), as bytes that are no image are.
+   */
+  public Future<ImageRecord> acceptRaw(String id, HttpServerRequest request, ImageFormat declared) {
+    return accept(id, request, () -> SniffedFile.read(request), Optional.of(declared));
+  }
+
+  private Future<ImageRecord> accept(String id, HttpServerRequest request, Supplier<Future<SniffedFile>> body,
+                                     Optional<ImageFormat> declared) {
     return store.get(id)
         .compose(current -> budget.reserve(bufferShare(request)))
-        .compose(room -> receive(id, request).eventually(() -> {
+        .compose(room -> receive(id, request, body, declared).eventually(() -> {
           room.release(); // the bytes are in S3 (or never will be): the parts buffered for them are gone
           return Future.succeededFuture();
         }))
         .compose(upload -> commit(id, upload));
   }
 
-  private Future<ImageRecord.Upload> receive(String id, HttpServerRequest request) {
+  private Future<ImageRecord.Upload> receive(String id, HttpServerRequest request, Supplier<Future<SniffedFile>> body,
+                                             Optional<ImageFormat> declared) {
     // A client that asked first sends the body only now that we know we can take it.
     if ("100-continue".equalsIgnoreCase(request.getHeader(HttpHeaders.EXPECT))) {
       request.response().writeContinue();
     }
-    return FilePartReceiver.receive(request, FILE_FIELD)
-        .compose(file -> storeRaw(id, file).onFailure(err -> discardRest(file)));
+    return body.get()
+        .compose(file -> storeRaw(id, file, declared).onFailure(err -> {
+          if (!file.ended()) {
+            discardRest(file);
+          }
+        }));
   }
 
   /**
    * What one upload may hold in memory: the SDK's part buffer, or the whole body when that is smaller (a declared
-   * Content-Length), plus the multipart decoder's and the socket's buffers.
+   * Content-Length), plus the publisher's batch and the multipart decoder's and the socket's buffers.
    */
   static long bufferShare(HttpServerRequest request) {
     long buffer = AwsClients.UPLOAD_BUFFER_BYTES;
@@ -101,7 +126,7 @@ public final class UploadFlow {
         // refused by the route before this; the full share is the safe side
       }
     }
-    return buffer + DECODER_SLACK_BYTES;
+    return buffer + UploadPublisher.BATCH_BYTES + DECODER_SLACK_BYTES;
   }
 
   /**
@@ -109,13 +134,13 @@ public final class UploadFlow {
    * answer; the error handler closes the connection if that takes too long.
    */
   private static void discardRest(SniffedFile file) {
-    file.upload().exceptionHandler(err -> { });
-    file.upload().endHandler(v -> { });
-    file.upload().handler(chunk -> { });
-    file.upload().resume();
+    file.body().exceptionHandler(err -> { });
+    file.body().endHandler(v -> { });
+    file.body().handler(chunk -> { });
+    file.body().resume();
   }
 
-  private Future<ImageRecord.Upload> storeRaw(String id, SniffedFile file) {
+  private Future<ImageRecord.Upload> storeRaw(String id, SniffedFile file, Optional<ImageFormat> declared) {
     if (file.head().length() == 0) {
       return Future.failedFuture(new ApiException(400, "EMPTY_FILE", "the file is empty"));
     }
@@ -125,10 +150,14 @@ public final class UploadFlow {
       return Future.failedFuture(new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
           "the file is " + what + " (judged from its first bytes)"));
     }
+    if (declared.isPresent() && declared.get() != format) {
+      return Future.failedFuture(new ApiException(415, "CONTENT_TYPE_MISMATCH", "the body was declared "
+          + declared.get().contentType() + " but is a " + format.name() + " image (judged from its first bytes)"));
+    }
     String uploadId = UUID.randomUUID().toString();
     LogContext.put(LogContext.UPLOAD_ID, uploadId);
     String key = ObjectKeys.raw(id, uploadId);
-    UploadPublisher body = new UploadPublisher(vertx.getOrCreateContext(), file.head(), file.upload(), file.ended(),
+    UploadPublisher body = new UploadPublisher(vertx.getOrCreateContext(), file.head(), file.body(), file.ended(),
         maxBytes);
     long started = System.nanoTime();
     return SdkFutures.call(vertx, () -> s3Uploads.putObject(PutObjectRequest.builder()

@@ -188,6 +188,20 @@ public final class ApiClient {
                 new ByteArrayInputStream(framing.closing())))))));
   }
 
+  /** {@code PUT /image/{id}/upload}: {@code content} as the body itself, with a Content-Length. */
+  public Response uploadRaw(String id, String contentType, byte[] content) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(content));
+    return send(contentType == null ? request : request.header("Content-Type", contentType));
+  }
+
+  /** {@code PUT /image/{id}/upload} of a body of unknown length, sent chunked. */
+  public Response uploadRawChunked(String id, String contentType, Supplier<InputStream> content) {
+    return send(HttpRequest.newBuilder(URI.create(base + "/image/" + id + "/upload"))
+        .header("Content-Type", contentType)
+        .PUT(HttpRequest.BodyPublishers.ofInputStream(content)));
+  }
+
   /** Polls the record until its state is one of {@code states}; the record as last seen. */
   public JsonObject awaitState(String id, String... states) {
     java.util.Set<String> wanted = java.util.Set.of(states);
