@@ -145,7 +145,8 @@ public final class ImageRoutes {
           "the upload is larger than the limit of " + maxUploadBytes + " bytes");
     }
     ctx.request().pause();
-    uploads.acceptRaw(id, ctx.request(), declared)
+    access.get(ctx, id)
+        .compose(owned -> uploads.acceptRaw(id, ctx.request(), declared))
         .onSuccess(record -> respond(ctx, 202, record))
         .onFailure(ctx::fail);
   }
