@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
- * Long-polls the job queue and runs at most {@code concurrency} jobs at once: it asks SQS only for as many
- * messages as it has free slots, so nothing waits in memory while its visibility runs out. Image work runs on
- * a named, bounded worker pool, never on the event loop.
+ * Long-polls the job queue and holds at most {@code maxInFlight} jobs at once: it asks SQS only for as many messages
+ * as it has room for, and every job it holds is running (extending its message's visibility), never parked in a
+ * buffer. Image work runs on a named, bounded worker pool of {@code concurrency} threads (one a core), never on the
+ * event loop; a job holds a thread only while its image is processed, so more jobs than threads are in flight: while
+ * some wait on DynamoDB, S3 or SQS, the others keep the cores busy.
  */
 public final class WorkerVerticle extends VerticleBase {
 
@@ -48,6 +50,7 @@ public final class WorkerVerticle extends VerticleBase {
   private PollLoopLiveness liveness;
   private ManagementServer management;
   private MemoryBudget memory;
+  private HeldBytes heldBytes;
   private boolean polling;
   private boolean stopping;
   private int consecutiveFailures;
@@ -62,6 +65,7 @@ public final class WorkerVerticle extends VerticleBase {
     ImageryConfig.Worker worker = config.worker();
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
     memory = new MemoryBudget(worker.memoryBudgetBytes());
+    heldBytes = new HeldBytes(HeldBytes.defaultCapacity(Runtime.getRuntime().maxMemory()));
     logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
     ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
@@ -72,10 +76,11 @@ public final class WorkerVerticle extends VerticleBase {
           queue = resolved;
           AttemptLedger ledger = new AttemptLedger(vertx, aws.dynamoDb(), config.resources().table());
           processor = new JobProcessor(vertx, pool, store, ledger, soloGate, queue, aws.s3(), config,
-              Clock.systemUTC(), memory);
-          LOG.info("worker polling {} with {} slots; an image fails after {} attempts that never reported back, or on"
-              + " the last of {} receives", queue.url(), worker.concurrency(), worker.maxAttempts(),
-              config.resources().maxReceiveCount());
+              Clock.systemUTC(), memory, heldBytes);
+          LOG.info("worker polling {}: {} threads in the image pool, at most {} jobs in flight, uploads and results"
+              + " held outside the memory budget up to {} MiB; an image fails after {} attempts that never reported"
+              + " back, or on the last of {} receives", queue.url(), worker.concurrency(), worker.maxInFlight(),
+              mib(heldBytes.capacityBytes()), worker.maxAttempts(), config.resources().maxReceiveCount());
           if (worker.maxAttempts() >= config.resources().maxReceiveCount()) {
             LOG.warn("IMAGERY_MAX_ATTEMPTS ({}) is not below IMAGERY_MAX_RECEIVE_COUNT ({}): a poison job reaches the"
                 + " dead-letter queue first and waits for the reconciler's requeue before it fails",
@@ -128,7 +133,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private ManagementServer.Liveness liveness() {
-    int slots = config.worker().concurrency();
+    int slots = config.worker().maxInFlight();
     int free = slots - inFlight.size();
     // A job running alone holds the intake by design: like a full worker, that is not a stall.
     boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() ? 0 : free);
@@ -136,6 +141,7 @@ public final class WorkerVerticle extends VerticleBase {
         .put("status", stalled ? "STALLED" : stopping ? "DRAINING" : "UP")
         .put("jobsInFlight", inFlight.size())
         .put("slots", slots)
+        .put("poolThreads", config.worker().concurrency())
         .put("receiving", polling)
         .put("jobsWaitingToRunAlone", soloGate.waiting())
         .put("msSincePollLoopActivity", liveness.sinceActivity().toMillis())
@@ -146,7 +152,11 @@ public final class WorkerVerticle extends VerticleBase {
         .put("memoryReservedBytes", budget.reservedBytes())
         .put("jobsHoldingMemory", budget.holders())
         .put("jobsWaitingForMemory", budget.waiting())
-        .put("jobsAdmittedAfterWaitingForMemory", budget.admittedAfterWaiting());
+        .put("jobsAdmittedAfterWaitingForMemory", budget.admittedAfterWaiting())
+        .put("heldBytesCapacity", heldBytes.capacityBytes())
+        .put("heldBytes", heldBytes.heldBytes())
+        .put("jobsHoldingBytes", heldBytes.holders())
+        .put("jobsWaitingToHoldBytes", heldBytes.waiting());
     return new ManagementServer.Liveness(!stalled, details);
   }
 
@@ -154,7 +164,7 @@ public final class WorkerVerticle extends VerticleBase {
   private static void logMemoryBudget(ImageryConfig.Worker worker, long maxHeap) {
     long budget = worker.memoryBudgetBytes();
     boolean isDefault = budget == ImageryConfig.Worker.defaultMemoryBudget(maxHeap, worker.maxDecodedBytes());
-    LOG.info("worker memory budget for images: {} MiB{} of a {} MiB heap, for {} slots; one image may take up to {}"
+    LOG.info("worker memory budget for images: {} MiB{} of a {} MiB heap, for {} pool threads; one image may take up to {}"
             + " MiB (IMAGERY_MAX_DECODED_BYTES)", mib(budget),
         isDefault ? " (the default: two thirds of the heap, at least one image at the limit)" : "", mib(maxHeap),
         worker.concurrency(), mib(worker.maxDecodedBytes()));
@@ -180,7 +190,7 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private void poll() {
-    int free = config.worker().concurrency() - inFlight.size();
+    int free = config.worker().maxInFlight() - inFlight.size();
     if (stopping || polling || free <= 0 || soloGate.holdsIntake()) {
       return;
     }

@@ -56,6 +56,7 @@ class JobDeadlineTest {
     // One slot: the next image can only be taken once the deadline has freed it.
     ServiceProcess worker = stack.startWorker("worker", Map.of(
         "IMAGERY_WORKER_CONCURRENCY", "1",
+        "IMAGERY_WORKER_MAX_IN_FLIGHT", "1",
         "IMAGERY_JOB_TIMEOUT_SECONDS", Integer.toString(JOB_TIMEOUT_SECONDS),
         "IMAGERY_FAULT_PROCESSING_DELAY_MS", Integer.toString(SLOW_MS),
         "IMAGERY_FAULT_DECODE_HANG_IMAGE_ID", hanging));
