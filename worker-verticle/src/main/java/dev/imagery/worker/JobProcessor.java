@@ -5,7 +5,6 @@ import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
-import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.TransitionConflictException;
 import dev.imagery.shared.queue.JobMessage;
@@ -100,8 +99,12 @@ final class JobProcessor {
       return queue.changeVisibility(message, 0).recover(err -> Future.succeededFuture());
     }
     JobMessage job = parsed.get();
-    return store.get(job.imageId())
-        .compose(record -> decide(job, record, message))
+    // One conditional write decides whether there is work and counts the attempt: no read first.
+    return ledger.begin(job.imageId(), job.uploadId())
+        .compose(begun -> start(job, begun.record(), message, begun.attempts()),
+            err -> err instanceof TransitionConflictException conflict
+                ? nothingToDo(job, message, conflict.current())
+                : Future.failedFuture(err))
         .recover(err -> {
           if (handedBack.contains(message.messageId())) {
             LOG.info("image={} message={} interrupted after it was handed back at shutdown", job.imageId(),
@@ -116,15 +119,6 @@ final class JobProcessor {
               JobQueue.receiveCount(message), SdkFutures.unwrap(err).toString());
           return outcomes.release(message, job.imageId());
         });
-  }
-
-  private Future<Void> decide(JobMessage job, ImageRecord record, Message message) {
-    boolean current = record.uploadId().filter(job.uploadId()::equals).isPresent();
-    if (!current || record.state() != ImageState.UPLOADED) {
-      return nothingToDo(job, message, record);
-    }
-    return begin(job, record, message)
-        .compose(begun -> begun.isEmpty() ? Future.succeededFuture() : start(job, record, message, begun.get()));
   }
 
   /** Counts an attempt; empty (and the message deleted) when the image no longer waits for this upload. */
