@@ -135,8 +135,9 @@ public final class WorkerVerticle extends VerticleBase {
   private ManagementServer.Liveness liveness() {
     int slots = config.worker().maxInFlight();
     int free = slots - inFlight.size();
-    // A job running alone holds the intake by design: like a full worker, that is not a stall.
-    boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() ? 0 : free);
+    // A job running alone holds the intake by design, and fewer free slots than a refill waits for the next job's
+    // end: like a full worker, neither is a stall.
+    boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() || free < refill() ? 0 : free);
     JsonObject details = new JsonObject()
         .put("status", stalled ? "STALLED" : stopping ? "DRAINING" : "UP")
         .put("jobsInFlight", inFlight.size())
@@ -189,9 +190,22 @@ public final class WorkerVerticle extends VerticleBase {
     return Future.join(released).mapEmpty();
   }
 
+  /**
+   * How many free slots make a receive worth its call: half the jobs in flight (at most a receive's 10), 1 when
+   * the worker holds no more jobs than pool threads. A receive for every job that ends would be a call a job, one
+   * of each job's seven; half the slots still leaves the pool a job in hand while the receive is on its way.
+   */
+  private int refill() {
+    ImageryConfig.Worker worker = config.worker();
+    if (worker.maxInFlight() <= worker.concurrency()) {
+      return 1;
+    }
+    return Math.max(1, Math.min(MAX_BATCH, worker.maxInFlight() / 2));
+  }
+
   private void poll() {
     int free = config.worker().maxInFlight() - inFlight.size();
-    if (stopping || polling || free <= 0 || soloGate.holdsIntake()) {
+    if (stopping || polling || free < refill() || soloGate.holdsIntake()) {
       return;
     }
     polling = true;
