@@ -6,45 +6,53 @@
 #   bench/worker-throughput.sh [IMAGES] [WARMUP_IMAGES]      defaults 1000 and 500
 #   PROFILE=1 bench/worker-throughput.sh ...                  also records the measured window with JFR
 #
-# 1. The pipeline alone: PipelineBench (bench/pipeline.sh's Java side) pinned to one core, warm, 30 runs: the
-#    mean of its CPU time (the whole JVM's, GC and JIT included, as for the worker) is one core's cost of an image;
-#    a mean because /proc counts CPU in 10 ms ticks (a median would be a multiple of 10 ms). Its median wall time is
-#    printed too; on a shared machine that includes other processes' turns on the core.
-# 2. The emulators in their own JVM (in memory) and the API seed IMAGES jobs (create + upload), then the API stops:
-#    the queue holds them all before the worker starts.
+# 1. The pipeline alone: PipelineBench (bench/pipeline.sh's Java side) pinned to one core, warm, 30 runs, before the
+#    worker and again after it (the machine's load moves in between): the mean of its CPU time over the 60 runs
+#    (the whole JVM's, GC and JIT included, as for the worker) is one core's cost of an image; a mean because /proc
+#    counts CPU in 10 ms ticks (a median would be a multiple of 10 ms). Its median wall time is printed too; on a
+#    shared machine that includes other processes' turns on the core.
+# 2. The emulators in their own JVM (in memory) and IMAGES jobs seeded straight into them (SeedJobs: the raw object,
+#    the record in "uploaded", the job, as an upload through the API leaves them), so the queue holds them all
+#    before the worker starts.
 # 3. The worker (the product jar, IMAGERY_WORKER_CONCURRENCY = cores; any other IMAGERY_* in the environment is
 #    passed on, e.g. IMAGERY_WORKER_MAX_IN_FLIGHT) drains the queue. Timed from its WARMUP_IMAGES-th "processed"
 #    log line to its last (JIT warm-up left out), with the CPU time over that window of the worker (by thread), of
 #    the emulators and of the whole machine (/proc/stat), so of everything else too.
 # The emulators share the cores here, and so do other engineers' builds: the worker is given only the core time
 # that neither used, and judged on that:
-#   adjusted rate = images / ((cores x wall - emulators' CPU - other processes' CPU) / cores)
-#   ratio         = adjusted rate / (cores x 1000 / pipeline CPU ms)
+#   steady rate = images / ((cores x wall - emulators' CPU - other processes' CPU - the worker's JIT CPU) / cores)
+#   ratio       = steady rate / (cores x 1000 / pipeline CPU ms)
 # A worker that leaves cores idle is charged for the idle time; one that keeps them busy is judged on its CPU per
-# image. The rate with only the emulators taken off (the first version of this script) is printed beside it.
+# image. (On a loaded machine other processes take the cores a worker leaves idle, and the idle time it should be
+# charged with shows as theirs. What shows the overlap of I/O with CPU whatever the load is the image pool's own
+# schedule: the share of its threads' time they had an image to work on, on a core or waiting for one.) The JIT compiler
+# threads' CPU is warm-up that a worker pays once in its life, but on a loaded machine it is still going on minutes
+# in (C2 gets few cycles): it is taken off like the emulators' and printed. The rates with only the emulators taken
+# off (the first version of this script), and with the JIT counted, are printed too.
 # The result goes to bench/results/worker-throughput.json as well.
-# Env: WORKER_HEAP, the worker's -Xmx (default 1536m, the Kubernetes worker's heap: the memory budget and what
-# jobs may hold outside it follow from it); WORKER_JAVA_OPTS, extra JVM flags for the worker; WORKER_JAR, another build of the worker to measure (the
-# same run's pipeline and seeding otherwise), e.g. an earlier commit's, for a before/after.
-# Needs: built jars (mvn -B -ntp -q package -DskipTests), curl; jcmd and jfr for PROFILE=1. The photo comes from
-# mate-backgrounds (apt).
+# Env: WORKER_HEAP, the worker's -Xmx (default 1536m, the Kubernetes worker's heap: the memory budget and what jobs
+# may hold outside it follow from it); WORKER_JAVA_OPTS, extra JVM flags for the worker; WORKER_JAR, another build
+# of the worker to measure (e.g. an earlier commit's, for a before/after); PHOTO, another JPEG (default the 2.3 MP
+# RainDrops.jpg; /usr/share/backgrounds/Dragonfly_by_Bolly.jpg is a 13.4 MP progressive one).
+# Needs: built jars and test classes (mvn -B -ntp -q package -DskipTests); jcmd and jfr for PROFILE=1. The photo
+# comes from mate-backgrounds (apt). Ports 47000, 47324, 47090 (the emulators).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 IMAGES=${1:-1000}
 WARMUP=${2:-500}
 CORES=$(nproc)
-PHOTO=/usr/share/backgrounds/mate/nature/RainDrops.jpg
+PHOTO=${PHOTO:-/usr/share/backgrounds/mate/nature/RainDrops.jpg}
 if [ ! -f "$PHOTO" ] || [ ! -f /usr/share/java/turbojpeg.jar ]; then
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends mate-backgrounds libturbojpeg-java
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends mate-backgrounds lomiri-wallpapers libturbojpeg-java
 fi
 WORKER_JAR=${WORKER_JAR:-worker-verticle/target/imagery-worker-all.jar}
-for jar in local/target/imagery-local.jar api-verticle/target/imagery-api-all.jar "$WORKER_JAR"; do
+for jar in local/target/imagery-local.jar local/target/test-classes/dev/imagery/local/bench/SeedJobs.class "$WORKER_JAR"; do
   [ -f "$jar" ] || { echo "$jar is missing: run mvn -B -ntp -q package -DskipTests first" >&2; exit 1; }
 done
 WORK=$(mktemp -d)
 cleanup() {
-  for pid in ${WORKER_PID:-} ${API_PID:-} ${EMU_PID:-} ${BENCH_PID:-}; do kill "$pid" 2>/dev/null || true; done
+  for pid in ${WORKER_PID:-} ${EMU_PID:-} ${BENCH_PID:-}; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -59,29 +67,39 @@ threads_s() {
     | sed -E 's/^[0-9]+ \((.*)\) (.*)$/\1\t\2/' | awk -F'\t' '{ split($2, f, " "); printf "%s\t%.2f\n", $1, (f[12] + f[13]) / 100 }'
 }
 
+# "on-CPU waiting" seconds of the image pool's threads (/proc/.../schedstat: time on a core, time runnable but
+# waiting for one). Their sum is the time the pool had an image to work on, whoever held the core meanwhile.
+pool_s() {
+  for task in /proc/"$1"/task/*; do
+    case $(cat "$task/comm" 2>/dev/null) in imagery-image*) cat "$task/schedstat" 2>/dev/null || true;; esac
+  done | awk '{ cpu += $1; wait += $2 } END { printf "%.3f %.3f", cpu / 1e9, wait / 1e9 }'
+}
+
 # ---- 1. the pipeline alone, one core ----
 mvn -B -ntp -o -q -pl worker-verticle -am test-compile | sed 's/\x1b\[[0-9;]*m//g'
 mvn -B -ntp -o -q -pl worker-verticle dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >/dev/null
 DEPS=$(tr ':' '\n' < target/bench-classpath.txt | grep -v '/imagery-shared-' | paste -sd: -)
 CP="worker-verticle/target/classes:worker-verticle/target/test-classes:shared/target/classes:$DEPS"
-mkfifo "$WORK/bench.in"
-taskset -c 1 java -XX:+UseG1GC -Xmx1g -cp "$CP" dev.imagery.worker.bench.PipelineBench < "$WORK/bench.in" > "$WORK/bench.out" &
-BENCH_PID=$!
-exec 3>"$WORK/bench.in"
-for i in $(seq 50); do echo "run $PHOTO auto" >&3; done
-echo "quit" >&3
-exec 3>&-
-wait "$BENCH_PID" || true
-BENCH_PID=
-# The first 20 answers are warm-up; the median wall time and the mean CPU time of the other 30.
-PIPE_WALL_MS=$(awk '$1 == "ok" { n++; if (n > 20) print $2 / 1000 }' "$WORK/bench.out" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }')
-PIPE_MS=$(awk '$1 == "ok" { n++; if (n > 20) { sum += $3; m++ } } END { printf "%.1f", sum / m / 1000 }' "$WORK/bench.out")
-PIPE_RATE=$(awk -v ms="$PIPE_MS" 'BEGIN { printf "%.2f", 1000 / ms }')
-echo "pipeline alone, one core: $(basename "$PHOTO") mean CPU $PIPE_MS ms (median wall $PIPE_WALL_MS ms) -> $PIPE_RATE images/s"
+# 20 warm-up runs, then 30 measured ones, appended to $1 ("ok WALL_US CPU_US ...").
+pipeline_alone() {
+  rm -f "$WORK/bench.in"; mkfifo "$WORK/bench.in"
+  taskset -c 1 java -XX:+UseG1GC -Xmx1g -cp "$CP" dev.imagery.worker.bench.PipelineBench < "$WORK/bench.in" > "$WORK/bench.out" &
+  BENCH_PID=$!
+  exec 3>"$WORK/bench.in"
+  for i in $(seq 50); do echo "run $PHOTO auto" >&3; done
+  echo "quit" >&3
+  exec 3>&-
+  wait "$BENCH_PID" || true
+  BENCH_PID=
+  awk '$1 == "ok" { n++; if (n > 20) print }' "$WORK/bench.out" >> "$1"
+}
+pipeline_alone "$WORK/pipeline-before"
+mean_cpu_ms() { awk '{ sum += $3; n++ } END { printf "%.1f", sum / n / 1000 }' "$@"; }
+echo "pipeline alone, one core, before the worker: $(basename "$PHOTO") mean CPU $(mean_cpu_ms "$WORK/pipeline-before") ms"
 
-# ---- 2. emulators, then the API seeds the queue ----
-for port in 47000 47324 47090 47080 47081 47082; do   # a previous run's processes may still be on their way out
+# ---- 2. emulators, and the jobs seeded ----
+for port in 47000 47324 47090; do   # a previous run's processes may still be on their way out
   for i in $(seq 60); do ss -ltn | grep -q ":$port " || break; sleep 0.5; done
 done
 PORTS="IMAGERY_LOCAL_DYNAMODB_PORT=47000 IMAGERY_LOCAL_SQS_PORT=47324 IMAGERY_LOCAL_S3_PORT=47090"
@@ -90,34 +108,25 @@ EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 "$EMU_PID" || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 export IMAGERY_RECONCILE_AFTER_SECONDS=0
-# As the chaos tests' services have it: on a loaded machine DynamoDB Local can take seconds to answer a start-up call.
-export IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS=${IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS:-10000}
-export IMAGERY_DYNAMODB_CALL_TIMEOUT_MS=${IMAGERY_DYNAMODB_CALL_TIMEOUT_MS:-30000}
-PORT=47080 IMAGERY_MANAGEMENT_PORT=47081 java -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
-API_PID=$!
-until curl -sf http://127.0.0.1:47080/health/ready >/dev/null; do kill -0 "$API_PID" || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
-seed() {
-  local id
-  id=$(cat /proc/sys/kernel/random/uuid)
-  curl -sf -o /dev/null -X PUT "http://127.0.0.1:47080/image/$id"
-  curl -sf -o /dev/null -F "file=@$PHOTO;type=image/jpeg" "http://127.0.0.1:47080/image/$id/upload"
-}
-export -f seed
-export PHOTO
-seq "$IMAGES" | xargs -P 4 -I{} bash -c seed
-kill "$API_PID"; wait "$API_PID" 2>/dev/null || true; API_PID=
+# On a loaded machine DynamoDB Local can take tens of seconds to create the table.
+export IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS=${IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS:-30000}
+export IMAGERY_DYNAMODB_CALL_TIMEOUT_MS=${IMAGERY_DYNAMODB_CALL_TIMEOUT_MS:-90000}
+java -Xmx512m -cp "local/target/test-classes:local/target/classes:local/target/lib/*" dev.imagery.local.bench.SeedJobs \
+  "$PHOTO" "$IMAGES" image/jpeg > "$WORK/seed.log" 2>&1 || { cat "$WORK/seed.log"; exit 1; }
 echo "seeded $IMAGES jobs of $(basename "$PHOTO") ($(stat -c %s "$PHOTO") bytes)"
 
 # ---- 3. the worker drains the queue ----
-IMAGERY_MANAGEMENT_PORT=47082 IMAGERY_WORKER_CONCURRENCY=$CORES \
+# Management ports are left to the system (0): a fixed one in the ephemeral range was once taken meanwhile.
+IMAGERY_MANAGEMENT_PORT=0 IMAGERY_WORKER_CONCURRENCY=$CORES \
   java -Xmx"${WORKER_HEAP:-1536m}" ${WORKER_JAVA_OPTS:-} -jar "$WORKER_JAR" > "$WORK/worker.log" 2>&1 &
 WORKER_PID=$!
-processed() { grep -c ' processed in ' "$WORK/worker.log" || true; }
+processed() { local n; n=$(grep -c ' processed in ' "$WORK/worker.log" 2>/dev/null) || true; echo "${n:-0}"; }
 until [ "$(processed)" -ge "$WARMUP" ]; do kill -0 "$WORKER_PID" || { tail -30 "$WORK/worker.log"; exit 1; }; sleep 0.05; done
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd "$WORKER_PID" JFR.start name=bench settings=profile filename="$WORK/worker.jfr" > /dev/null
 fi
 threads_s "$WORKER_PID" > "$WORK/threads0"
+P0=$(pool_s "$WORKER_PID")
 T0=$(date +%s.%N); W0=$(cpu_s "$WORKER_PID"); E0=$(cpu_s "$EMU_PID"); M0=$(machine_s); N0=$(processed)
 deadline=$(( $(date +%s) + 600 ))
 until [ "$(processed)" -ge "$IMAGES" ]; do
@@ -126,9 +135,17 @@ until [ "$(processed)" -ge "$IMAGES" ]; do
 done
 T1=$(date +%s.%N); W1=$(cpu_s "$WORKER_PID"); E1=$(cpu_s "$EMU_PID"); M1=$(machine_s); N1=$(processed)
 threads_s "$WORKER_PID" > "$WORK/threads1"
+P1=$(pool_s "$WORKER_PID")
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd "$WORKER_PID" JFR.stop name=bench > /dev/null
 fi
+kill "$WORKER_PID"; wait "$WORKER_PID" 2>/dev/null || true; WORKER_PID=
+kill "$EMU_PID"; wait "$EMU_PID" 2>/dev/null || true; EMU_PID=
+pipeline_alone "$WORK/pipeline-after"
+PIPE_WALL_MS=$(awk '{ print $2 / 1000 }' "$WORK/pipeline-before" "$WORK/pipeline-after" | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }')
+PIPE_MS=$(mean_cpu_ms "$WORK/pipeline-before" "$WORK/pipeline-after")
+PIPE_RATE=$(awk -v ms="$PIPE_MS" 'BEGIN { printf "%.2f", 1000 / ms }')
+echo "pipeline alone, one core, after the worker: mean CPU $(mean_cpu_ms "$WORK/pipeline-after") ms; both: $PIPE_MS ms (median wall $PIPE_WALL_MS ms) -> $PIPE_RATE images/s"
 grep -q 'JPEG codec: TurboJPEG' "$WORK/worker.log" && CODEC=TurboJPEG || CODEC=ImageIO
 IN_FLIGHT=$(grep -o 'at most [0-9]* jobs in flight' "$WORK/worker.log" | grep -o '[0-9]*' || echo "$CORES")
 # Each job's own time, from its start (after the receive) to its commit: AWS round trips plus the pipeline.
@@ -154,48 +171,64 @@ THREADS=$(awk -F'\t' -v n=$((N1 - N0)) '
   }' "$WORK/threads0" "$WORK/threads1" | sort -t= -k2 -rn)
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+JIT_MS=$(printf '%s\n' "$THREADS" | awk -F= '$1 == "JIT compilers" { print $2 }')
 mkdir -p bench/results
 awk -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0" -v e1="$E1" -v m0="$M0" -v m1="$M1" \
     -v cores="$CORES" -v pipe="$PIPE_RATE" -v pipems="$PIPE_MS" -v pipewall="$PIPE_WALL_MS" -v codec="$CODEC" \
-    -v jobms="$JOB_MS" -v load="$LOAD" -v inflight="$IN_FLIGHT" -v threads="$THREADS" -v photo="$(basename "$PHOTO")" \
+    -v jobms="$JOB_MS" -v load="$LOAD" -v inflight="$IN_FLIGHT" -v threads="$THREADS" -v jitms="${JIT_MS:-0}" \
+    -v photo="$(basename "$PHOTO")" -v heap="${WORKER_HEAP:-1536m}" -v p0="$P0" -v p1="$P1" \
     -v json="bench/results/worker-throughput.json" -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" 'BEGIN {
   wall = t1 - t0; wcpu = w1 - w0; ecpu = e1 - e0; others = (m1 - m0) - wcpu - ecpu
   if (others < 0) others = 0
-  rate = n / wall
-  emu_only = n / ((cores * wall - ecpu) / cores)
-  adjusted = n / ((cores * wall - ecpu - others) / cores)
-  peer = cores * pipe
-  ratio = adjusted / peer
+  jit = jitms * n / 1000                 # the worker JVM compiling its code: warm-up, once in its life
   idle = cores * wall - wcpu - ecpu - others
+  if (idle < 0) idle = 0
+  rate = n / wall
+  peer = cores * pipe
+  emu_only = n / ((cores * wall - ecpu) / cores)
+  counted = n / ((cores * wall - ecpu - others) / cores)
+  steady = n / ((cores * wall - ecpu - others - jit) / cores)
+  ratio = steady / peer
   split(jobms, j, " ")
-  printf "worker (%s, %d pool threads, %d jobs in flight): %d images in %.2f s = %.2f images/s\n", codec, cores, inflight, n, wall, rate
-  printf "CPU over the window: worker %.1f s (%.1f ms an image, pipeline alone %.1f ms), emulators %.1f s, other processes %.1f s, idle %.1f s of %.1f\n", wcpu, 1000 * wcpu / n, pipems, ecpu, others, idle, cores * wall
+  split(p0, pa, " "); split(p1, pb, " ")
+  poolbusy = (pb[1] + pb[2] - pa[1] - pa[2]) / (cores * wall)      # the pool had an image to work on
+  poolcpu = (pb[1] - pa[1]) / (cores * wall)
+  printf "worker (%s, %d pool threads, %d jobs in flight, -Xmx%s): %d images in %.2f s = %.2f images/s\n", codec, cores, inflight, heap, n, wall, rate
+  printf "CPU over the window: worker %.1f s (%.1f ms an image, %.1f of it JIT compilation; pipeline alone %.1f ms), emulators %.1f s, other processes %.1f s, idle %.1f s of %.1f\n", wcpu, 1000 * wcpu / n, jitms, pipems, ecpu, others, idle, cores * wall
   printf "worker CPU an image by thread (ms):"
   m = split(threads, lines, "\n")
   for (i = 1; i <= m; i++) { split(lines[i], kv, "="); printf " %s %s;", kv[1], kv[2] }
   printf "\n"
   printf "one job, start to commit: median %d ms, p90 %d ms\n", j[1], j[2]
-  printf "emulators taken off only: %.2f images/s = %.2fx\n", emu_only, emu_only / peer
-  printf "emulators and other processes taken off: %.2f images/s = %.2fx of %d cores x %.2f (target 0.85x: %.2f images/s); CPU-bound ceiling (pipeline CPU / worker CPU an image) %.2fx; load average %s\n", adjusted, ratio, cores, pipe, 0.85 * peer, pipems / (1000 * wcpu / n), load
+  printf "image pool: had an image to work on %.0f%% of its %d threads%s time (on a core %.0f%%, waiting for one %.0f%%)\n", 100 * poolbusy, cores, "\047", 100 * poolcpu, 100 * (poolbusy - poolcpu)
+  printf "peer: %d cores x %.2f images/s = %.2f images/s (target 0.85x: %.2f)\n", cores, pipe, peer, 0.85 * peer
+  printf "  emulators taken off (the first version of this script):  %6.2f images/s = %.2fx\n", emu_only, emu_only / peer
+  printf "  and other processes:                                     %6.2f images/s = %.2fx\n", counted, counted / peer
+  printf "  and the worker'"'"'s JIT compilation (steady state):            %6.2f images/s = %.2fx   <- the ratio\n", steady, ratio
+  printf "  CPU-bound ceiling, pipeline CPU / worker CPU an image less JIT: %.2fx; load average %s\n", pipems / (1000 * wcpu / n - jitms), load
   printf "{\"name\":\"worker-throughput\",\"ratio\":%.3f,\"target\":0.85,\"peer\":\"%d cores x the pipeline alone on one core (%.2f images/s)\",\"measured_at\":\"%s\",\"details\":{", ratio, cores, peer, when > json
-  printf "\"unit\":\"images/s\",\"photo\":\"%s\",\"codec\":\"%s\",\"cores\":%d,\"pool_threads\":%d,\"jobs_in_flight\":%d,\"images\":%d,\"wall_s\":%.2f,\"rate\":%.2f,\"adjusted_rate\":%.2f,\"peer_rate\":%.2f,\"ratio_emulators_only\":%.3f,\"pipeline_cpu_ms\":%.1f,\"pipeline_wall_ms\":%.1f,\"worker_cpu_ms_per_image\":%.1f,\"emulators_cpu_s\":%.1f,\"others_cpu_s\":%.1f,\"idle_s\":%.1f,\"job_median_ms\":%d,\"job_p90_ms\":%d,\"load_average\":\"%s\",\"worker_cpu_ms_per_image_by_thread\":{", photo, codec, cores, cores, inflight, n, wall, rate, adjusted, peer, emu_only / peer, pipems, pipewall, 1000 * wcpu / n, ecpu, others, idle, j[1], j[2], load >> json
+  printf "\"unit\":\"images/s\",\"photo\":\"%s\",\"codec\":\"%s\",\"cores\":%d,\"pool_threads\":%d,\"jobs_in_flight\":%d,\"worker_heap\":\"%s\",\"images\":%d,\"wall_s\":%.2f,\"rate\":%.2f,\"steady_rate\":%.2f,\"peer_rate\":%.2f,\"ratio_emulators_only\":%.3f,\"ratio_jit_counted\":%.3f,\"ceiling\":%.3f,\"pipeline_cpu_ms\":%.1f,\"pipeline_wall_ms\":%.1f,\"worker_cpu_ms_per_image\":%.1f,\"emulators_cpu_s\":%.1f,\"others_cpu_s\":%.1f,\"idle_s\":%.1f,\"job_median_ms\":%d,\"job_p90_ms\":%d,\"pool_busy\":%.3f,\"pool_on_cpu\":%.3f,\"load_average\":\"%s\",\"worker_cpu_ms_per_image_by_thread\":{", photo, codec, cores, cores, inflight, heap, n, wall, rate, steady, peer, emu_only / peer, counted / peer, pipems / (1000 * wcpu / n - jitms), pipems, pipewall, 1000 * wcpu / n, ecpu, others, idle, j[1], j[2], poolbusy, poolcpu, load >> json
   for (i = 1; i <= m; i++) { split(lines[i], kv, "="); printf "%s\"%s\":%s", (i > 1 ? "," : ""), kv[1], kv[2] >> json }
   printf "}}}\n" >> json
 }'
 echo "written: bench/results/worker-throughput.json"
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "the worker's CPU samples over the measured window (Java frames; TurboJPEG's native code is not sampled):"
-  bench/jfr-profile.sh "$WORK/worker.jfr" 20 \
-    'the image pipeline=dev\.imagery\.worker\.image\.' \
-    'AWS SDK, all of it=software\.amazon\.awssdk\.' \
-    'SDK signing=signer|Signer|SigV4|Aws4' \
-    'SDK checksums=checksums|Checksum|Crc32|CRC32' \
-    'SDK marshalling and unmarshalling=protocols\.|[Mm]arshall|JsonNode|jackson' \
-    'SDK endpoint and auth-scheme resolution=[Ee]ndpoint|AuthScheme' \
-    'SDK interceptors=[Ii]nterceptor' \
-    'the download as a blocking stream=InputStreamSubscriber|ResponseInputStream|AbortableInputStream|InputStreamResponseTransformer' \
-    'Netty=io\.netty\.' \
-    'Vert.x=io\.vertx\.' \
-    'logging=ch\.qos\.logback|org\.slf4j' \
-    'socket reads and writes=sun\.nio\.ch|epoll|Epoll'
+  bench/jfr-profile.sh "$WORK/worker.jfr" 25 \
+    'the image pipeline (anywhere on the stack)=^dev\.imagery\.worker\.image\.' \
+    'the AWS SDK (anywhere on the stack)=^software\.amazon\.awssdk\.' \
+    'SDK signing (anywhere)=^software\.amazon\.awssdk\.(http\.auth\.aws|auth\.signer)' \
+    'SDK chunked encoding of uploads (anywhere)=^software\.amazon\.awssdk\.[^(]*[Cc]hunk' \
+    'SDK checksums (anywhere)=^software\.amazon\.awssdk\.[^(]*([Cc]hecksum|Crc32|CRC32)' \
+    'SDK marshalling and unmarshalling (anywhere)=^software\.amazon\.awssdk\.(protocols|core\.internal\.protocol|thirdparty\.jackson)' \
+    'SDK endpoint and auth-scheme resolution (anywhere)=^software\.amazon\.awssdk\.[^(]*([Ee]ndpoint|AuthScheme)' \
+    'SDK interceptors (anywhere)=^software\.amazon\.awssdk\.[^(]*[Ii]nterceptor' \
+    'self: image pipeline=^dev\.imagery\.worker\.image\.' \
+    'self: JDK (arrays, collections, zip, crypto, NIO)=^(java|javax|jdk|sun|com\.sun)\.' \
+    'self: AWS SDK=^software\.amazon\.awssdk\.' \
+    'self: Netty=^io\.netty\.' \
+    'self: Vert.x=^io\.vertx\.' \
+    'self: Imagery outside the pipeline=^dev\.imagery\.(worker\.[A-Z]|shared\.)' \
+    'self: logging=^(ch\.qos\.logback|org\.slf4j)\.' \
+    'self: TurboJPEG binding=^org\.libjpegturbo\.'
 fi
