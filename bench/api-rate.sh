@@ -31,18 +31,40 @@ cleanup() {
 trap cleanup EXIT
 [ -d local/target/test-classes/dev/imagery/local/bench ] || { echo "build first: mvn -B -ntp -o -q package -DskipTests"; exit 1; }
 
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
+LOAD_BEFORE=$(bench_load)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 env $PORTS java -jar local/target/imagery-local.jar --emulators-only > "$WORK/emu.log" 2>&1 &
 EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
 # The API at its defaults (it logs no line per create or get).
-PORT=$API_PORT java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+PORT=$API_PORT IMAGERY_MANAGEMENT_PORT=0 java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 
 java -Xmx512m -Dbench.pids=api:$API_PID,emulators:$EMU_PID -cp "$CP" dev.imagery.local.bench.ApiRateBench \
-  "http://127.0.0.1:$API_PORT" "$CONCURRENCY" "$ROUNDS" "$ROUND_SECONDS" "$OPEN_SECONDS" "$WARM_UP_SECONDS"
+  "http://127.0.0.1:$API_PORT" "$CONCURRENCY" "$ROUNDS" "$ROUND_SECONDS" "$OPEN_SECONDS" "$WARM_UP_SECONDS" \
+  | tee "$WORK/bench.out"
+# The medians of the rounds, and the constant-rate step's p50/p99 (its "API" line, then "DynamoDB direct"):
+#   median: API 1155 pairs/s, DynamoDB direct 1188 pairs/s: ratio 0.97x (target >= 0.8x)
+#   at a constant 831 pairs/s (70% of the direct rate), 30 s each:
+#     API               831 pairs/s, p50    2.4 ms, p99   15.4 ms, 0 errors...
+read -r API_RATE RAW_RATE < <(sed -n 's/^median: API \([0-9.]*\) pairs\/s, DynamoDB direct \([0-9.]*\) pairs\/s.*/\1 \2/p' "$WORK/bench.out")
+OPEN_RATE=$(sed -n 's/^at a constant \([0-9.]*\) pairs\/s.*/\1/p' "$WORK/bench.out")
+open_line() { awk -v side="$1" '/^at a constant/ { on = 1; next } on && index($0, "  " side " ") == 1 { print; exit }' "$WORK/bench.out"; }
+pct() { sed -n "s/.* $1 *\([0-9.]*\) ms.*/\1/p"; }
+ROUND_RATES=$(sed -n 's/^round [0-9]*, .*: API *\([0-9]*\) pairs\/s.*DynamoDB direct *\([0-9]*\) pairs\/s.*/[\1, \2]/p' "$WORK/bench.out" | paste -sd, -)
+bench_result api-rate "$(awk -v a="$API_RATE" -v r="$RAW_RATE" 'BEGIN { printf "%.3f", a / r }')" 0.8 \
+  "the same PutItem + GetItem sent straight to the same DynamoDB Local with the SDK" \
+  label="API: POST + GET /image rate" ratio_is="API pairs/s / direct DynamoDB pairs/s (medians of the rounds)" \
+  api_pairs_per_s="$API_RATE" direct_pairs_per_s="$RAW_RATE" rounds_api_direct="[$ROUND_RATES]" \
+  concurrency="$CONCURRENCY" round_seconds="$ROUND_SECONDS" warm_up_seconds="$WARM_UP_SECONDS" \
+  open_rate_pairs_per_s="$OPEN_RATE" \
+  open_api_p50_ms="$(open_line API | pct p50)" open_api_p99_ms="$(open_line API | pct p99)" \
+  open_direct_p50_ms="$(open_line DynamoDB | pct p50)" open_direct_p99_ms="$(open_line DynamoDB | pct p99)" \
+  load_before="$LOAD_BEFORE" command="bench/api-rate.sh${*:+ $*}"
 K6=${K6:-$(command -v k6 || true)}
 if [ -n "$K6" ] && [ -x "$K6" ]; then
   echo "the API driven by $("$K6" version | head -1), $CONCURRENCY VUs, ${ROUND_SECONDS} s, load $(cut -d' ' -f1 /proc/loadavg):"

@@ -45,4 +45,4 @@ measure() {
 measure "2.3 MP JPEG (1.2 MB, baseline)" "$SMALL"
 measure "13.4 MP JPEG (progressive)" "$LARGE"
 measure "13.4 MP JPEG (baseline copy)" "$WORK/dragonfly-baseline.jpg"
-grep -E "processed in" "$WORK/run.log" | tail -3 | sed 's/^.*JobProcessor - /worker: /'
+grep -E "processed in" "$WORK/run.log" | tail -3 | sed -E 's/^.*JobProcessor (trace=[0-9a-f]+ )?- /worker: /'

@@ -56,10 +56,17 @@ jpegtran -copy all "$LARGE" > "$WORK/dragonfly-baseline.jpg"
 cp "$LARGE" "$WORK/dragonfly-progressive.jpg"
 cp "$SMALL" "$WORK/raindrops.jpg"
 java -cp "$CP" dev.imagery.worker.bench.PipelineBench --to-png "$LARGE" "$WORK/dragonfly.png"
-CASES=("13.4 MP baseline JPEG -> JPEG|$WORK/dragonfly-baseline.jpg|auto"
-       "13.4 MP progressive JPEG -> JPEG|$WORK/dragonfly-progressive.jpg|auto"
-       "2.3 MP baseline JPEG -> JPEG|$WORK/raindrops.jpg|auto"
-       "13.4 MP PNG -> PNG|$WORK/dragonfly.png|auto")
+# label|file|policy|result name (bench/results/NAME.json)|target (issue 8, item 2: sharp's time / ours)
+CASES=("13.4 MP baseline JPEG -> JPEG|$WORK/dragonfly-baseline.jpg|auto|pipeline-jpeg-baseline-13mp|2"
+       "13.4 MP progressive JPEG -> JPEG|$WORK/dragonfly-progressive.jpg|auto|pipeline-jpeg-progressive-13mp|1"
+       "2.3 MP baseline JPEG -> JPEG|$WORK/raindrops.jpg|auto|pipeline-jpeg-baseline-2mp|2"
+       "13.4 MP PNG -> PNG|$WORK/dragonfly.png|auto|pipeline-png-13mp|1")
+# A run off the defaults writes results of its own names, beside the default run's.
+SUFFIX=""
+[ "${IMAGERY_JPEG_CODEC:-auto}" = auto ] || SUFFIX="$SUFFIX-${IMAGERY_JPEG_CODEC}"
+[ "${SHARP_PNG_LEVEL:-6}" = 6 ] || SUFFIX="$SUFFIX-sharp-zlib${SHARP_PNG_LEVEL}"
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
 
 # Both sides serve one request per line on a pipe; JVM flags as in docker/Dockerfile.worker, G1 as on 2 cores.
 mkfifo "$WORK/j.in" "$WORK/j.out" "$WORK/s.in" "$WORK/s.out"
@@ -80,12 +87,15 @@ ask() { # ask SIDE FILE POLICY -> the reply line
 }
 
 echo codec >&3; read -r reply <&4
-echo "Imagery's JPEG codec: ${reply#ok }"
+CODEC=${reply#ok }
+echo "Imagery's JPEG codec: $CODEC"
+LOAD_BEFORE=$(bench_load)
+SHARP_VERSION=$(node -p "require('$ROOT/target/bench-sharp/node_modules/sharp/package.json').version")
 echo "one core (taskset -c $CPU), $WARMUP warm-up + $RUNS measured runs per photo and side, alternated;" \
-  "$(java -version 2>&1 | head -1), node $(node --version), sharp $(node -p "require('$ROOT/target/bench-sharp/node_modules/sharp/package.json').version")," \
+  "$(java -version 2>&1 | head -1), node $(node --version), sharp $SHARP_VERSION," \
   "load $(cut -d' ' -f1-3 /proc/loadavg)"
 for c in "${CASES[@]}"; do
-  IFS='|' read -r label file policy <<< "$c"
+  IFS='|' read -r label file policy name target <<< "$c"
   for _ in $(seq "$WARMUP"); do ask imagery "$file" "$policy" >/dev/null; ask sharp "$file" "$policy" >/dev/null; done
   : > "$WORK/imagery.txt"; : > "$WORK/sharp.txt"
   for i in $(seq "$RUNS"); do
@@ -112,5 +122,16 @@ for c in "${CASES[@]}"; do
     "$(med 6 "$WORK/sharp.txt")" "$(med 7 "$WORK/sharp.txt")" "$(med 8 "$WORK/sharp.txt")" "$(med 9 "$WORK/sharp.txt")"
   awk -v iw="$iw" -v sw="$sw" -v ic="$ic" -v sc="$sc" \
     'BEGIN {printf "  Imagery/sharp speed (sharp time / Imagery time): wall %.2fx, cpu %.2fx\n", sw/iw, sc/ic}'
+  bench_result "$name$SUFFIX" "$(awk -v a="$sw" -v b="$iw" 'BEGIN { printf "%.3f", a / b }')" "$target" \
+    "sharp $SHARP_VERSION, one core, same files and work" \
+    label="pipeline: $label${SUFFIX:+ ($SUFFIX)}" ratio_is="sharp's median wall time / Imagery's" \
+    imagery_wall_ms="$((iw / 1000))" sharp_wall_ms="$((sw / 1000))" imagery_cpu_ms="$((ic / 1000))" \
+    sharp_cpu_ms="$((sc / 1000))" \
+    cpu_ratio="$(awk -v a="$sc" -v b="$ic" 'BEGIN { printf "%.3f", a / b }')" \
+    imagery_stages_ms="$(printf '{"decode": %s, "filter": %s, "encode": %s, "thumbnail": %s}' "$(med 4 "$WORK/imagery.txt")" \
+      "$(med 5 "$WORK/imagery.txt")" "$(med 6 "$WORK/imagery.txt")" "$(med 7 "$WORK/imagery.txt")")" \
+    imagery_out_bytes="$(med 8 "$WORK/imagery.txt")" sharp_out_bytes="$(med 8 "$WORK/sharp.txt")" \
+    imagery_jpeg_codec="$CODEC" sharp_png_level="${SHARP_PNG_LEVEL:-6}" runs="$RUNS" warmup="$WARMUP" \
+    cpu="taskset -c $CPU" load_before="$LOAD_BEFORE" command="bench/pipeline.sh${*:+ $*}"
 done
 echo quit >&3; echo quit >&5

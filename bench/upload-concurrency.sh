@@ -35,6 +35,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
+LOAD_BEFORE=$(bench_load)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 make_file() { { printf '\xff\xd8\xff'; head -c $(( $2 * 1024 * 1024 - 3 )) /dev/urandom; } > "$1"; }
 make_file "$WORK/warm.jpg" 64
@@ -45,7 +48,7 @@ env $PORTS java -jar local/target/imagery-local.jar --emulators-only --data "$WO
 EMU_PID=$!
 until grep -q "servers are up" "$WORK/emu.log" 2>/dev/null; do kill -0 $EMU_PID || { cat "$WORK/emu.log"; exit 1; }; sleep 0.2; done
 eval "$(grep '^export ' "$WORK/emu.log")"
-PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB > FLOOD_MB ? (SIZE_MB > 64 ? SIZE_MB : 64) : (FLOOD_MB > 64 ? FLOOD_MB : 64)) * 1048576 + 1048576 )) \
+PORT=$API_PORT IMAGERY_MANAGEMENT_PORT=0 IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB > FLOOD_MB ? (SIZE_MB > 64 ? SIZE_MB : 64) : (FLOOD_MB > 64 ? FLOOD_MB : 64)) * 1048576 + 1048576 )) \
   java -Xmx"$XMX" -XX:+ExitOnOutOfMemoryError \
   -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
@@ -158,8 +161,23 @@ if [ "$FLOOD" -gt 0 ]; then
   cat "$WORK"/flood-*.code | sort | uniq -c | awk -v n="$FLOOD" -v mb="$FLOOD_MB" -v el="$ELAPSED" '
     { printf "%s%dx %s", (NR > 1 ? ", " : ""), $1, $2; if ($2 != 202 && $2 != 503) other += $1 } END { printf "\n" }
     BEGIN { printf "flood of %d concurrent uploads of %d MiB, answered in %.1f s: ", n, mb, el }'
+  FLOOD_CODES=$(cat "$WORK"/flood-*.code | sort | uniq -c | awk '{ printf "%s\"%s\": %d", (NR > 1 ? ", " : ""), $2, $1 } END { print "" }')
   OTHER=$(cat "$WORK"/flood-*.code | grep -cv '^20[2]$\|^503$' || true)
   echo "  heap peak used $FLOOD_USED MiB (-Xmx$XMX); load at start $LOAD_DURING; answers other than 202/503: $OTHER"
   if alive && ! grep -q OutOfMemoryError "$WORK/api.log"; then echo "  API alive, no OutOfMemoryError"; else echo "  API DEAD or out of memory"; tail -20 "$WORK/api.log"; exit 1; fi
 fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The target (issue 8, item 4): the live heap grows at most 64 MiB over a single upload's during the concurrent
+# uploads, at the default budget. The ratio is that bound over the growth measured (a growth under 1 MiB counts 1).
+GROWTH=$((CONC_LIVE - SINGLE_LIVE))
+NAME=upload-concurrency
+[ -z "${IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES:-}" ] || NAME="$NAME-budget-$IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES"
+bench_result "$NAME" "$(awk -v g="$GROWTH" 'BEGIN { printf "%.3f", 64 / (g < 1 ? 1 : g) }')" 1 \
+  "the bound of issue 8, item 4: live heap growth <= 64 MiB over one upload's" \
+  label="upload memory: $CONCURRENT x $SIZE_MB MiB, live heap growth${IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES:+ (budget $IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES bytes)}" ratio_is="64 MiB / the live heap's growth" \
+  budget_bytes="${IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES:-default}" xmx="$XMX" \
+  single_peak_used_mib="$SINGLE_USED" single_peak_live_mib="$SINGLE_LIVE" \
+  concurrent_peak_used_mib="$CONC_USED" concurrent_peak_live_mib="$CONC_LIVE" live_growth_mib="$GROWTH" \
+  flood="$( [ "$FLOOD" -gt 0 ] && printf '{"uploads": %d, "mib": %d, "answers": {%s}, "other_than_202_503": %d, "peak_used_mib": %d, "alive": true}' \
+    "$FLOOD" "$FLOOD_MB" "$FLOOD_CODES" "$OTHER" "$FLOOD_USED" || echo null)" \
+  load_before="$LOAD_BEFORE" command="bench/upload-concurrency.sh${*:+ $*}"

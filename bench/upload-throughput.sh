@@ -29,6 +29,9 @@ cleanup() {
 trap cleanup EXIT
 [ -d local/target/test-classes/dev/imagery/local/bench ] || { echo "build first: mvn -B -ntp -o -q package -DskipTests"; exit 1; }
 
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
+LOAD_BEFORE=$(bench_load)
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 FILE=$WORK/big.jpg
 { printf '\xff\xd8\xff'; head -c $(( SIZE_MB * 1024 * 1024 - 3 )) /dev/urandom; } > "$FILE"
@@ -43,7 +46,7 @@ if [ "${PROFILE:-0}" = 1 ]; then
   JFR=(-XX:StartFlightRecording=filename="$WORK/api.jfr",settings=profile)
   SDK_JFR=(-XX:StartFlightRecording=filename="$WORK/sdk.jfr",settings=profile)
 fi
-PORT=$API_PORT IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
+PORT=$API_PORT IMAGERY_MANAGEMENT_PORT=0 IMAGERY_MAX_UPLOAD_BYTES=$(( (SIZE_MB + 1) * 1024 * 1024 )) \
   java -Xmx"$XMX" "${JFR[@]}" -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "$API/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
@@ -92,6 +95,15 @@ MA=$(median "${A[@]}"); MS=$(median "${S[@]}"); MB=$(median "${B[@]}")
 echo "median of $RUNS, $SIZE_MB MiB: API $MA ms ($(mbs "$MA") MB/s), SDK $MS ms ($(mbs "$MS") MB/s), SDK buffered $MB ms ($(mbs "$MB") MB/s)"
 awk -v a="$MA" -v s="$MS" -v b="$MB" 'BEGIN { printf "ratio API/SDK %.2fx (target >= 0.9x), API/SDK buffered as the API %.2fx\n", s / a, b / a }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg); 1-min load at each run: ${LOADS[*]}"
+json_list() { local IFS=,; echo "[$*]"; }
+bench_result upload-throughput "$(awk -v a="$MA" -v s="$MS" 'BEGIN { printf "%.3f", s / a }')" 0.9 \
+  "the same bytes PUT straight to S3Proxy by the SDK's multipart client (DirectS3Upload)" \
+  label="upload: $SIZE_MB MiB through the API" ratio_is="SDK's median time / the API's (throughput API / SDK)" \
+  size_mib="$SIZE_MB" runs="$RUNS" xmx="$XMX" api_ms="$(json_list "${A[@]}")" sdk_ms="$(json_list "${S[@]}")" \
+  sdk_buffered_ms="$(json_list "${B[@]}")" api_median_ms="$MA" sdk_median_ms="$MS" sdk_buffered_median_ms="$MB" \
+  ratio_to_sdk_buffered="$(awk -v a="$MA" -v b="$MB" 'BEGIN { printf "%.3f", b / a }')" \
+  load_at_each_run="$(json_list "${LOADS[@]}")" load_before="$LOAD_BEFORE" profile="${PROFILE:-0}" \
+  command="bench/upload-throughput.sh${*:+ $*}"
 grep -o 'stored [0-9]* bytes .* in [0-9]* ms' "$WORK/api.log" | tail -n "$RUNS" | sed 's/^/API log: /'
 if [ "${PROFILE:-0}" = 1 ]; then
   jcmd "$API_PID" JFR.dump filename="$WORK/api.jfr" > /dev/null

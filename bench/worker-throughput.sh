@@ -29,7 +29,7 @@
 # threads' CPU is warm-up that a worker pays once in its life, but on a loaded machine it is still going on minutes
 # in (C2 gets few cycles): it is taken off like the emulators' and printed. The rates with only the emulators taken
 # off (the first version of this script), and with the JIT counted, are printed too.
-# The result goes to bench/results/worker-throughput.json as well.
+# The result goes to bench/results/worker-throughput.json as well (bench/lib/result.sh, for bench/chart.sh).
 # Env: WORKER_HEAP, the worker's -Xmx (default 1536m, the Kubernetes worker's heap: the memory budget and what jobs
 # may hold outside it follow from it); WORKER_JAVA_OPTS, extra JVM flags for the worker; WORKER_JAR, another build
 # of the worker to measure (e.g. an earlier commit's, for a before/after); PHOTO, another JPEG (default the 2.3 MP
@@ -57,6 +57,9 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# shellcheck source=lib/result.sh
+source bench/lib/result.sh
+LOAD_BEFORE=$(bench_load)
 # utime + stime of a process, in seconds (/proc counts ticks of 1/100 s); the fields after the name in parentheses.
 cpu_s() { sed 's/^.*) //' "/proc/$1/stat" | awk '{ printf "%.2f", ($12 + $13) / 100 }'; }
 # Busy CPU seconds of the whole machine: all but idle and iowait, from the first line of /proc/stat.
@@ -172,12 +175,11 @@ THREADS=$(awk -F'\t' -v n=$((N1 - N0)) '
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 JIT_MS=$(printf '%s\n' "$THREADS" | awk -F= '$1 == "JIT compilers" { print $2 }')
-mkdir -p bench/results
-awk -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0" -v e1="$E1" -v m0="$M0" -v m1="$M1" \
+awk -v out="$WORK/values" -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0" -v e1="$E1" -v m0="$M0" -v m1="$M1" \
     -v cores="$CORES" -v pipe="$PIPE_RATE" -v pipems="$PIPE_MS" -v pipewall="$PIPE_WALL_MS" -v codec="$CODEC" \
     -v jobms="$JOB_MS" -v load="$LOAD" -v inflight="$IN_FLIGHT" -v threads="$THREADS" -v jitms="${JIT_MS:-0}" \
     -v photo="$(basename "$PHOTO")" -v heap="${WORKER_HEAP:-1536m}" -v p0="$P0" -v p1="$P1" \
-    -v json="bench/results/worker-throughput.json" -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" 'BEGIN {
+    'BEGIN {
   wall = t1 - t0; wcpu = w1 - w0; ecpu = e1 - e0; others = (m1 - m0) - wcpu - ecpu
   if (others < 0) others = 0
   jit = jitms * n / 1000                 # the worker JVM compiling its code: warm-up, once in its life
@@ -206,12 +208,22 @@ awk -v n=$((N1 - N0)) -v t0="$T0" -v t1="$T1" -v w0="$W0" -v w1="$W1" -v e0="$E0
   printf "  and other processes:                                     %6.2f images/s = %.2fx\n", counted, counted / peer
   printf "  and the worker'"'"'s JIT compilation (steady state):            %6.2f images/s = %.2fx   <- the ratio\n", steady, ratio
   printf "  CPU-bound ceiling, pipeline CPU / worker CPU an image less JIT: %.2fx; load average %s\n", pipems / (1000 * wcpu / n - jitms), load
-  printf "{\"name\":\"worker-throughput\",\"ratio\":%.3f,\"target\":0.85,\"peer\":\"%d cores x the pipeline alone on one core (%.2f images/s)\",\"measured_at\":\"%s\",\"details\":{", ratio, cores, peer, when > json
-  printf "\"unit\":\"images/s\",\"photo\":\"%s\",\"codec\":\"%s\",\"cores\":%d,\"pool_threads\":%d,\"jobs_in_flight\":%d,\"worker_heap\":\"%s\",\"images\":%d,\"wall_s\":%.2f,\"rate\":%.2f,\"steady_rate\":%.2f,\"peer_rate\":%.2f,\"ratio_emulators_only\":%.3f,\"ratio_jit_counted\":%.3f,\"ceiling\":%.3f,\"pipeline_cpu_ms\":%.1f,\"pipeline_wall_ms\":%.1f,\"worker_cpu_ms_per_image\":%.1f,\"emulators_cpu_s\":%.1f,\"others_cpu_s\":%.1f,\"idle_s\":%.1f,\"job_median_ms\":%d,\"job_p90_ms\":%d,\"pool_busy\":%.3f,\"pool_on_cpu\":%.3f,\"load_average\":\"%s\",\"worker_cpu_ms_per_image_by_thread\":{", photo, codec, cores, cores, inflight, heap, n, wall, rate, steady, peer, emu_only / peer, counted / peer, pipems / (1000 * wcpu / n - jitms), pipems, pipewall, 1000 * wcpu / n, ecpu, others, idle, j[1], j[2], poolbusy, poolcpu, load >> json
-  for (i = 1; i <= m; i++) { split(lines[i], kv, "="); printf "%s\"%s\":%s", (i > 1 ? "," : ""), kv[1], kv[2] >> json }
-  printf "}}}\n" >> json
+  printf "ratio=%.3f\nimages=%d\nwall_s=%.2f\nimages_per_s=%.2f\nsteady_images_per_s=%.2f\npeer_images_per_s=%.2f\n", ratio, n, wall, rate, steady, peer > out
+  printf "ratio_emulators_only=%.3f\nratio_jit_counted=%.3f\nceiling=%.3f\n", emu_only / peer, counted / peer, pipems / (1000 * wcpu / n - jitms) > out
+  printf "pipeline_cpu_ms=%.1f\npipeline_wall_ms=%.1f\nworker_cpu_ms_per_image=%.1f\njit_ms_per_image=%.1f\n", pipems, pipewall, 1000 * wcpu / n, jitms > out
+  printf "emulators_cpu_s=%.1f\nothers_cpu_s=%.1f\nidle_s=%.1f\njob_median_ms=%d\njob_p90_ms=%d\npool_busy=%.3f\npool_on_cpu=%.3f\n", ecpu, others, idle, j[1], j[2], poolbusy, poolcpu > out
+  printf "jobs_in_flight=%d\npool_threads=%d\n", inflight, cores > out
+  by = ""
+  for (i = 1; i <= m; i++) { split(lines[i], kv, "="); by = by (i > 1 ? "," : "") "\"" kv[1] "\":" kv[2] }
+  printf "worker_cpu_ms_per_image_by_thread={%s}\n", by > out
 }'
-echo "written: bench/results/worker-throughput.json"
+RATIO=$(awk -F= '$1 == "ratio" { print $2 }' "$WORK/values")
+mapfile -t DETAILS < <(grep -v '^ratio=' "$WORK/values")
+bench_result worker-throughput "$RATIO" 0.85 "$CORES cores x the pipeline alone on one core (PipelineBench, same photo, its CPU time)" \
+  label="worker: images/s, $CORES pool threads" \
+  ratio_is="worker images/s on the core time the emulators, other processes and its own JIT left / ($CORES x the single-core pipeline rate)" \
+  unit="images/s" photo="$PHOTO" jpeg_codec="$CODEC" cores="$CORES" worker_heap="${WORKER_HEAP:-1536m}" \
+  "${DETAILS[@]}" load_before="$LOAD_BEFORE" command="bench/worker-throughput.sh${*:+ $*}"
 if [ "${PROFILE:-0}" = 1 ]; then
   echo "the worker's CPU samples over the measured window (Java frames; TurboJPEG's native code is not sampled):"
   bench/jfr-profile.sh "$WORK/worker.jfr" 25 \

@@ -297,21 +297,36 @@ check('health checks probe the ports the containers listen on (API PORT 8080, wo
   return `api ${port(api)}, worker ${port(worker)}`;
 });
 
-check('security groups: only the ALB reaches the API, on 8080; the optional AdminCidr only the management port 8081; worker has no ingress', () => {
+check('security groups: only the ALB reaches the API, on 8080; the optional AdminCidr and MetricsCidr only the management port 8081; the worker only the latter', () => {
   const apiSg = apiService[1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0].Ref;
   const workerSg = workerService[1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0].Ref;
   const [albSgId] = one('AWS::ElasticLoadBalancingV2::LoadBalancer')[1].Properties.SecurityGroups.map((s) => s.Ref);
   assert(!R[apiSg].Properties.SecurityGroupIngress, 'API SG has inline ingress');
-  assert(!R[workerSg].Properties.SecurityGroupIngress, 'worker SG has ingress');
+  assert(!R[workerSg].Properties.SecurityGroupIngress, 'worker SG has inline ingress');
   const ingress = ofType('AWS::EC2::SecurityGroupIngress').map(([, r]) => r);
-  assert(!ingress.some((r) => r.Properties.GroupId.Ref === workerSg), 'ingress rule on the worker SG');
+  const management = (r, cidr) => r.Condition && r.Properties.CidrIp?.Ref === cidr && r.Properties.FromPort === 8081
+    && r.Properties.ToPort === 8081;
+  for (const r of ingress.filter((x) => x.Properties.GroupId.Ref === workerSg)) {
+    assert(management(r, 'MetricsCidr'), `worker ingress ${r.Properties.FromPort}-${r.Properties.ToPort} from ${JSON.stringify(r.Properties.SourceSecurityGroupId ?? r.Properties.CidrIp)}`);
+  }
   for (const r of ingress.filter((x) => x.Properties.GroupId.Ref === apiSg)) {
     const p = r.Properties;
     const fromAlb = p.SourceSecurityGroupId?.Ref === albSgId && p.FromPort === 8080 && p.ToPort === 8080;
-    const admin = r.Condition && p.CidrIp?.Ref === 'AdminCidr' && p.FromPort === 8081 && p.ToPort === 8081;
-    assert(fromAlb || admin, `API ingress ${p.FromPort}-${p.ToPort} from ${JSON.stringify(p.SourceSecurityGroupId ?? p.CidrIp)}`);
+    assert(fromAlb || management(r, 'AdminCidr') || management(r, 'MetricsCidr'), `API ingress ${p.FromPort}-${p.ToPort} from ${JSON.stringify(p.SourceSecurityGroupId ?? p.CidrIp)}`);
   }
   return `${apiSg} <- ${albSgId}`;
+});
+
+check('metrics: both containers map the management port and label it for Prometheus discovery (ECS_PROMETHEUS_*)', () => {
+  for (const [name, service] of [['api', apiService], ['worker', workerService]]) {
+    const c = containerOf(service[1]);
+    const port = String(env(c, 'IMAGERY_MANAGEMENT_PORT'));
+    const labels = c.DockerLabels ?? {};
+    assert(labels.ECS_PROMETHEUS_EXPORTER_PORT === port, `${name}: ECS_PROMETHEUS_EXPORTER_PORT ${labels.ECS_PROMETHEUS_EXPORTER_PORT} is not the management port ${port}`);
+    assert(labels.ECS_PROMETHEUS_METRICS_PATH === '/metrics', `${name}: ECS_PROMETHEUS_METRICS_PATH ${labels.ECS_PROMETHEUS_METRICS_PATH}`);
+    assert((c.PortMappings ?? []).some((m) => String(m.ContainerPort) === port), `${name}: no port mapping for ${port}`);
+  }
+  return 'api and worker on 8081';
 });
 
 check('data stores: Retain on delete and on replace', () => {
@@ -332,6 +347,28 @@ check('jobs queue: redrive to the DLQ with MaxReceiveCount, same value as IMAGER
       === JSON.stringify(rp.maxReceiveCount), `${sid} IMAGERY_MAX_RECEIVE_COUNT differs from the redrive policy`);
   }
   return `${id} -> ${dlqId} after ${value(rp.maxReceiveCount)}`;
+});
+
+check('retention: IMAGERY_RETENTION_DAYS = RetentionDays on both services, table TTL on expiresAt, raw/ and processed/ expire after RetentionDays', () => {
+  for (const [sid, s] of services) {
+    const e = (containerOf(s).Environment ?? []).find((x) => x.Name === 'IMAGERY_RETENTION_DAYS');
+    assert(e && e.Value?.Ref === 'RetentionDays', `${sid}: IMAGERY_RETENTION_DAYS is not !Ref RetentionDays`);
+  }
+  const [, table] = one('AWS::DynamoDB::Table');
+  const ttl = table.Properties.TimeToLiveSpecification;
+  assert(ttl?.Enabled === true && ttl.AttributeName === 'expiresAt', `table TTL ${JSON.stringify(ttl)}`);
+  const [, bucket] = one('AWS::S3::Bucket');
+  const rules = bucket.Properties.LifecycleConfiguration.Rules
+    .map((r) => (r['Fn::If'] ? { condition: r['Fn::If'][0], ...r['Fn::If'][1] } : r));
+  for (const prefix of ['raw/', 'processed/']) {
+    const rule = rules.find((r) => r.Prefix === prefix);
+    assert(rule, `no lifecycle rule for ${prefix}`);
+    assert(rule.ExpirationInDays?.Ref === 'RetentionDays' && rule.Status === 'Enabled',
+      `${prefix} rule: ${JSON.stringify(rule)}`);
+    assert(rule.condition === 'RetentionOn', `${prefix} rule is not conditional on RetentionOn (0 days is refused by S3)`);
+  }
+  assert(P.RetentionDays?.Default === 0 && P.RetentionDays?.MinValue === 0, 'RetentionDays: default and minimum 0 (keep)');
+  return 'expiresAt; expire-raw, expire-processed';
 });
 
 console.log(`design: ${passed} passed, ${failed} failed`);

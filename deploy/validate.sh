@@ -238,11 +238,22 @@ expect_design_failure 'redirects 301' 'StatusCode: HTTP_301' 'StatusCode: HTTP_3
 expect_design_failure 'two AZs' "AvailabilityZone: !Select [1, !GetAZs '']
       CidrBlock: !Select [3" "AvailabilityZone: !Select [0, !GetAZs '']
       CidrBlock: !Select [3"
-expect_design_failure 'worker has no ingress' 'Description: HTTP from the ALB (requests and health checks)
+expect_design_failure 'the worker only the latter' 'Description: HTTP from the ALB (requests and health checks)
       IpProtocol: tcp
       FromPort: 8080' 'Description: HTTP from the ALB (requests and health checks)
       IpProtocol: tcp
       FromPort: 0'
+expect_design_failure 'the worker only the latter' "scraping the worker's /metrics (management port) from inside the VPC
+      IpProtocol: tcp
+      FromPort: 8081" "scraping the worker's /metrics (management port) from inside the VPC
+      IpProtocol: tcp
+      FromPort: 22"
+expect_design_failure 'Prometheus discovery' "ECS_PROMETHEUS_EXPORTER_PORT: '8081'" "ECS_PROMETHEUS_EXPORTER_PORT: '8082'"
+expect_design_failure 'retention:' 'Prefix: processed/
+              ExpirationInDays: !Ref RetentionDays' 'Prefix: processed/
+              ExpirationInDays: 30'
+expect_design_failure 'retention:' '            - {Name: IMAGERY_RETENTION_DAYS, Value: !Ref RetentionDays}
+            # The worker' '            # The worker'
 if [ "$design_failures" -eq 0 ]; then
   echo "design: OK: all $design_bites broken copies fail the assertion they break"
   steps+=("design self-test ok ($design_bites bites)")

@@ -10,7 +10,8 @@
 # (emulators, 2 APIs, 2 workers, host networking, read-only root filesystems). Then it checks:
 #   1. the images: uid 10001, Debian's openjdk-17-jre-headless linking the system libjpeg-turbo, read-only rootfs;
 #   2. the health checks of both APIs and both workers (the workers' management port);
-#   3. a real photo through an API to "processed", the result a JPEG;
+#   3. a real photo through an API to "processed", the result a JPEG; then, where a k6 binary is on PATH (or
+#      K6=/path/to/k6), the k6 smoke test (load/smoke.js) against the first API: its thresholds must pass;
 #   4. chaos: docker/ci/traffic.mjs uploads IMAGERY_CI_IMAGES (40) photos alternating between the APIs, while one
 #      API and one worker are SIGKILLed; every accepted image must end processed (0 lost);
 #   5. SIGTERM drains: a worker stopped while it holds a slow job, an API stopped during an upload.
@@ -18,7 +19,8 @@
 # and ends with one summary line. Exit status non-zero on any failure.
 #
 # Ports (loopback, host networking), overridable: IMAGERY_API_PORT 18080, IMAGERY_API_2_PORT 18082,
-# IMAGERY_MANAGEMENT_PORT 18091, IMAGERY_WORKER_2_MANAGEMENT_PORT 18092, IMAGERY_LOCAL_DYNAMODB_PORT 18000,
+# IMAGERY_MANAGEMENT_PORT 18091, IMAGERY_WORKER_2_MANAGEMENT_PORT 18092, IMAGERY_API_MANAGEMENT_PORT 18093,
+# IMAGERY_API_2_MANAGEMENT_PORT 18094, IMAGERY_LOCAL_DYNAMODB_PORT 18000,
 # IMAGERY_LOCAL_SQS_PORT 19324, IMAGERY_LOCAL_S3_PORT 19090. They must be free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,10 +40,13 @@ export IMAGERY_API_PORT=${IMAGERY_API_PORT:-18080}
 export IMAGERY_API_2_PORT=${IMAGERY_API_2_PORT:-18082}
 export IMAGERY_MANAGEMENT_PORT=${IMAGERY_MANAGEMENT_PORT:-18091}
 export IMAGERY_WORKER_2_MANAGEMENT_PORT=${IMAGERY_WORKER_2_MANAGEMENT_PORT:-18092}
+export IMAGERY_API_MANAGEMENT_PORT=${IMAGERY_API_MANAGEMENT_PORT:-18093}
+export IMAGERY_API_2_MANAGEMENT_PORT=${IMAGERY_API_2_MANAGEMENT_PORT:-18094}
 export IMAGERY_LOCAL_DYNAMODB_PORT=${IMAGERY_LOCAL_DYNAMODB_PORT:-18000}
 export IMAGERY_LOCAL_SQS_PORT=${IMAGERY_LOCAL_SQS_PORT:-19324}
 export IMAGERY_LOCAL_S3_PORT=${IMAGERY_LOCAL_S3_PORT:-19090}
 PORTS=("$IMAGERY_API_PORT" "$IMAGERY_API_2_PORT" "$IMAGERY_MANAGEMENT_PORT" "$IMAGERY_WORKER_2_MANAGEMENT_PORT"
+       "$IMAGERY_API_MANAGEMENT_PORT" "$IMAGERY_API_2_MANAGEMENT_PORT"
        "$IMAGERY_LOCAL_DYNAMODB_PORT" "$IMAGERY_LOCAL_SQS_PORT" "$IMAGERY_LOCAL_S3_PORT")
 API1=http://127.0.0.1:$IMAGERY_API_PORT
 API2=http://127.0.0.1:$IMAGERY_API_2_PORT
@@ -79,6 +84,22 @@ is_healthy() { [[ $(health "$1") == healthy ]]; }
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1"; }
 state_of() { curl -sf --max-time 5 "$API2/image/$1" | sed -n 's/.*"state":"\([a-z]*\)".*/\1/p'; }
 is_processed() { [[ $(state_of "$1") == processed ]]; }
+# metric_sum PORT NAME [FRAGMENT...]: the sum (an integer) of the samples of NAME on the /metrics of a management
+# port whose line holds every fragment (a label such as 'code="202"').
+metric_sum() {
+  local port=$1 name=$2; shift 2
+  curl -sf --max-time 5 "http://127.0.0.1:$port/metrics" | awk -v name="$name" -v want="$*" '
+    BEGIN { n = split(want, f, " ") }
+    index($0, name "{") == 1 || index($0, name " ") == 1 {
+      ok = 1; for (i = 1; i <= n; i++) if (index($0, f[i]) == 0) ok = 0
+      if (ok) s += $NF
+    }
+    END { printf "%d\n", s }'
+}
+photo_counted() {
+  (( $(metric_sum "$IMAGERY_MANAGEMENT_PORT" imagery_worker_images_processed_total)
+     + $(metric_sum "$IMAGERY_WORKER_2_MANAGEMENT_PORT" imagery_worker_images_processed_total) >= 1 ))
+}
 # An attribute of the job queue, from ElasticMQ (query protocol, unsigned).
 sqs_attr() {
   curl -s --max-time 5 "$SQS/queue/imagery-jobs?Action=GetQueueAttributes&AttributeName.1=$1" \
@@ -290,16 +311,60 @@ upload() {  # upload API FILE -> prints the id once the upload is accepted (202)
   local id code
   id=$(curl -sf --max-time 10 -X POST "$1/image" | json_field id)
   [[ -n $id ]] || die "POST $1/image"
-  code=$(curl -s -o "$CI_DIR/upload.json" -w '%{http_code}' --max-time 60 -F "file=@$2" "$1/image/$id/upload")
+  code=$(curl -s -o "$CI_DIR/upload.json" -D "$CI_DIR/upload.headers" -w '%{http_code}' --max-time 60 \
+    -H "traceparent: $TRACEPARENT" -F "file=@$2" "$1/image/$id/upload")
   [[ $code == 202 ]] || die "upload to $1: $code $(cat "$CI_DIR/upload.json")"
   echo "$id"
 }
+# The client's W3C trace: one trace id from the request to the result, in both services' JSON log lines.
+TRACE_ID=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+TRACEPARENT="00-$TRACE_ID-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')-01"
 id=$(upload "$API1" "$PHOTO")
 poll 60 "photo $id processed" is_processed "$id"
+grep -qi "^traceparent: 00-$TRACE_ID-" "$CI_DIR/upload.headers" || die "the upload's answer does not continue the trace"
+# A JSON line of service $1 for the photo, matching $2, with the trace id as a field.
+traced() { docker logs "$(cid "$1")" 2>&1 | grep -F "\"imageId\":\"$id\"" | grep -F "$2" \
+  | grep -qF "\"traceId\":\"$TRACE_ID\""; }
+worker_traced() { traced worker "$1" || traced worker-2 "$1"; }
+poll 30 "the api's JSON access line for the upload, trace $TRACE_ID" traced api '"route":"/image/:id/upload"'
+poll 30 "the api's JSON 'queued' line, trace $TRACE_ID" traced api ' queued"'
+poll 30 "a worker's JSON 'processed in' line, trace $TRACE_ID" worker_traced ' processed in '
+log "trace: $TRACE_ID in the api's access and queued lines and the worker's processed line (JSON fields)"
 curl -sf --max-time 10 -o "$CI_DIR/result.jpg" "$API1/image/$id/result"
 [[ $(head -c 3 "$CI_DIR/result.jpg" | od -An -tx1 | tr -d ' \n') == ffd8ff ]] || die "the result is not a JPEG"
 dims=$(curl -sf "$API1/image/$id" | sed -n 's/.*"width":\([0-9]*\),"height":\([0-9]*\).*/\1x\2/p')
 log "photo: $(basename "$PHOTO") processed, result a $(stat -c %s "$CI_DIR/result.jpg")-byte JPEG, $dims"
+# /metrics on every management port, in the Prometheus text format and without a token; the photo moved the upload
+# route's count on the API that took it and the processed count of a worker.
+for p in "$IMAGERY_API_MANAGEMENT_PORT" "$IMAGERY_API_2_MANAGEMENT_PORT" "$IMAGERY_MANAGEMENT_PORT" \
+         "$IMAGERY_WORKER_2_MANAGEMENT_PORT"; do
+  type=$(curl -s -o /dev/null -w '%{http_code} %{content_type}' --max-time 5 "http://127.0.0.1:$p/metrics")
+  [[ $type == "200 text/plain; version=0.0.4"* ]] || die ":$p/metrics answered $type"
+done
+uploads=$(metric_sum "$IMAGERY_API_MANAGEMENT_PORT" vertx_http_server_requests_total 'code="202"' 'route="/image/:id/upload"')
+(( uploads >= 1 )) || die "API 1's /metrics counts $uploads accepted uploads"
+poll 10 "a worker's /metrics to count the photo" photo_counted
+log "metrics: /metrics on 4 management ports; API 1 counted $uploads accepted upload(s), the workers the photo"
+
+# ---- 3b. the k6 smoke test against the compose stack ----
+# load/smoke.js (one VU, three whole flows and the idempotency checks, every check required) against the first API
+# on loopback, where a k6 binary is on PATH or K6 names one; load/check.sh runs the same against the local stack.
+# A crossed threshold (k6 exits 99) or any other failure fails CI. Without k6 it says so and goes on.
+K6_BIN=${K6:-k6}
+if command -v "$K6_BIN" >/dev/null 2>&1; then
+  log "k6 smoke: $("$K6_BIN" version | head -1) running load/smoke.js against $API1"
+  rc=0
+  BASE_URL=$API1 SUMMARY_PATH=$CI_DIR/k6-smoke-summary.json "$K6_BIN" run --quiet --no-color load/smoke.js \
+    >"$CI_DIR/k6-smoke.log" 2>&1 || rc=$?
+  sed 's/^/  /' "$CI_DIR/k6-smoke.log"
+  (( rc == 0 )) || die "k6 smoke against the compose stack: k6 exited $rc (99: a threshold crossed; the summary is above)"
+  SMOKE="k6 smoke passed ($(sed -n 's/^requests: \([0-9]*\) .*, \([0-9]*\) failed.*/\1 requests, \2 failed/p' \
+    "$CI_DIR/k6-smoke.log"))"
+  log "$SMOKE; summary JSON $CI_DIR/k6-smoke-summary.json"
+else
+  SMOKE="k6 smoke skipped (no k6 binary on PATH, nor K6=/path/to/k6)"
+  log "$SMOKE"
+fi
 
 # ---- 4. chaos: kill an API and a worker mid-traffic ----
 KILL_AT=$(( IMAGES_N / 4 ))
@@ -395,4 +460,4 @@ poll 60 "the upload during the api stop, $upload_id, processed" is_processed_1 "
 log "restarted api and worker healthy; both drained jobs processed"
 
 counts=$(sed -n 's/^traffic: \([0-9]*\) accepted, \([0-9]*\) processed, \([0-9]*\) failed, \([0-9]*\) lost.*longest wait \([0-9.]* s\), \([0-9]*\) over the bound of \([0-9.]* s\).*/\1 accepted, \2 processed, \3 failed, \4 lost, every one final; longest wait in uploaded \5, \6 over the bound of \7/p' <<<"$traffic")
-echo "docker: 3 images built (imagery-{api,worker,local}:$IMAGERY_VERSION), photo processed; chaos: $counts with api+worker SIGKILLed after $KILL_AT accepted; drains: worker ${worker_stop} s ($drained), api ${api_stop} s; in $(elapsed) s"
+echo "docker: 3 images built (imagery-{api,worker,local}:$IMAGERY_VERSION), photo processed; chaos: $counts with api+worker SIGKILLed after $KILL_AT accepted; drains: worker ${worker_stop} s ($drained), api ${api_stop} s; $SMOKE; in $(elapsed) s"

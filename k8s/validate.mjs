@@ -583,12 +583,24 @@ function validateRendered(name, text, report, kustomizations) {
       && !(p.spec.ingress ?? []).length && !(p.spec.egress ?? []).length);
     if (!denyAll) report.error(id, 'no default-deny NetworkPolicy (podSelector {}, Ingress and Egress, no rules) covers these pods');
     const isApi = podHas(d, 'imagery-api');
-    const expected = isApi ? [8080] : podHas(d, 'imagery-worker') ? [8081] : null;
+    // The management port (/metrics for Prometheus; the API's admin routes) only from inside the cluster.
+    const managementOf = (base) => containersOf(pod).find((c) => imageBase(c.image) === base)?.ports
+      ?.find((p) => p.name === 'management')?.containerPort;
+    const expected = isApi ? [8080, managementOf('imagery-api')] : podHas(d, 'imagery-worker') ? [8081] : null;
     const ins = admitted(d);
     if (expected) {
       const got = [...new Set(ins.map((i) => i.port))].sort((a, b) => String(a).localeCompare(String(b), 'en', { numeric: true }));
       if (JSON.stringify(got) !== JSON.stringify(expected)) report.error(id, `NetworkPolicies admit port(s) ${got.join(', ') || 'none'}, expected only ${expected.join(', ')}`);
-      if (!isApi && ins.some((i) => i.from === null)) report.error(id, `NetworkPolicy ${ins.find((i) => i.from === null).policy} admits the worker's port from anywhere, expected the cluster only`);
+      const open = ins.find((i) => i.from === null && i.port !== 8080);
+      if (open) report.error(id, `NetworkPolicy ${open.policy} admits the management port ${open.port} from anywhere, expected the cluster only`);
+    }
+    // Prometheus's pod annotations name a management port of the pod and /metrics.
+    const an = d.spec.template.metadata?.annotations ?? {};
+    const managementPorts = containersOf(pod).flatMap((c) => c.ports ?? []).filter((p) => p.name === 'management')
+      .map((p) => String(p.containerPort));
+    if (an['prometheus.io/scrape'] !== 'true' || an['prometheus.io/path'] !== '/metrics'
+      || !managementPorts.includes(an['prometheus.io/port'])) {
+      report.error(id, `prometheus.io/ annotations (scrape ${an['prometheus.io/scrape']}, port ${an['prometheus.io/port']}, path ${an['prometheus.io/path']}) do not name /metrics on a management port (${managementPorts.join(', ') || 'none'})`);
     }
     for (const [port, proto] of [[53, 'UDP'], [53, 'TCP'], [443, 'TCP']]) {
       if (!egressAllows(d, port, proto)) report.error(id, `NetworkPolicies do not allow egress to ${port}/${proto}`);
@@ -819,6 +831,11 @@ const MUTATIONS = [
     'livenessProbe is not GET /health/live'],
   ['a NetworkPolicy port that does not exist', 'base/networkpolicy.yaml', 'port: management', 'port: managment', ['aws'],
     'port managment is not a container port'],
+  ['the scrape annotation on the public port', 'base/api-deployment.yaml', 'prometheus.io/port: "8081"',
+    'prometheus.io/port: "8080"', ['aws'], 'do not name /metrics on a management port'],
+  ['the management port open to anyone', 'base/networkpolicy.yaml',
+    '- from:\n        - namespaceSelector:\n            matchLabels:\n              kubernetes.io/metadata.name: monitoring',
+    '- from: null', ['aws'], 'admits the management port 8081 from anywhere'],
   ['no default-deny NetworkPolicy', 'base/networkpolicy.yaml', 'policyTypes: ["Ingress", "Egress"]\n---',
     'policyTypes: ["Ingress"]\n---', ['aws', 'local'], 'no default-deny NetworkPolicy'],
   ['a writable root filesystem for the emulators', 'overlays/local/api-pod-with-emulators-and-worker.yaml',

@@ -1,6 +1,5 @@
 package dev.imagery.api;
 
-import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.runtime.ServiceLauncher;
 
@@ -12,6 +11,6 @@ public final class ApiMain {
 
   public static void main(String[] args) {
     ImageryConfig config = ImageryConfig.fromEnv();
-    ServiceLauncher.run("imagery-api", config, (AwsClients aws) -> new ApiVerticle(config, aws));
+    ServiceLauncher.run("imagery-api", config, (aws, metrics) -> new ApiVerticle(config, aws, metrics));
   }
 }

@@ -3,6 +3,7 @@ package dev.imagery.local;
 import dev.imagery.api.ApiVerticle;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.metrics.ServiceMetrics;
 import dev.imagery.shared.runtime.ResourceSetup;
 import dev.imagery.worker.WorkerVerticle;
 import io.vertx.core.Vertx;
@@ -18,7 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The API and the worker in one Vert.x instance, pointed at a set of local AWS servers, with the table, queues and
- * bucket created if missing. {@code imagery-local.jar} runs one; the end-to-end tests run the same thing.
+ * bucket created if missing. {@code imagery-local.jar} runs one; the end-to-end tests run the same thing. One JVM,
+ * so one metrics registry: both management ports serve the same {@code /metrics}, with both services' series (Vert.x
+ * measures per instance). Run separately, as in production, each process has its own.
  */
 public final class ImageryStack implements AutoCloseable {
 
@@ -28,14 +31,16 @@ public final class ImageryStack implements AutoCloseable {
   private final AwsClients apiAws;
   private final AwsClients workerAws;
   private final ImageryConfig config;
+  private final ServiceMetrics metrics;
   private final ApiVerticle api;
   private final WorkerVerticle worker;
   private final AtomicBoolean closed = new AtomicBoolean();
   private AwsClients harnessAws;
 
-  private ImageryStack(Vertx vertx, AwsClients apiAws, AwsClients workerAws, ImageryConfig config, ApiVerticle api,
-                       WorkerVerticle worker) {
+  private ImageryStack(Vertx vertx, AwsClients apiAws, AwsClients workerAws, ImageryConfig config,
+                       ServiceMetrics metrics, ApiVerticle api, WorkerVerticle worker) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.apiAws = apiAws;
     this.workerAws = workerAws;
     this.config = config;
@@ -70,12 +75,13 @@ public final class ImageryStack implements AutoCloseable {
     vars.putAll(environmentFor(servers));
     vars.putAll(overrides);
     ImageryConfig config = ImageryConfig.fromEnv(vars);
-    Vertx vertx = Vertx.vertx();
+    ServiceMetrics metrics = ServiceMetrics.create();
+    Vertx vertx = metrics.vertx();
     // Clients of their own per service, as in production (and so the AWS call log can tell them apart).
-    AwsClients apiAws = AwsClients.create(config, "imagery-api");
-    AwsClients workerAws = AwsClients.create(config, "imagery-worker");
-    ApiVerticle api = new ApiVerticle(config, apiAws);
-    WorkerVerticle worker = new WorkerVerticle(config, workerAws);
+    AwsClients apiAws = AwsClients.create(config, "imagery-api", metrics.registry());
+    AwsClients workerAws = AwsClients.create(config, "imagery-worker", metrics.registry());
+    ApiVerticle api = new ApiVerticle(config, apiAws, metrics);
+    WorkerVerticle worker = new WorkerVerticle(config, workerAws, metrics);
     try {
       ResourceSetup.ensure(vertx, config)
           .compose(created -> vertx.deployVerticle(worker))
@@ -86,7 +92,7 @@ public final class ImageryStack implements AutoCloseable {
       closeQuietly(vertx, List.of(apiAws, workerAws));
       throw new IllegalStateException("Imagery did not start: " + e.getMessage(), e);
     }
-    return new ImageryStack(vertx, apiAws, workerAws, config, api, worker);
+    return new ImageryStack(vertx, apiAws, workerAws, config, metrics, api, worker);
   }
 
   public int apiPort() {
@@ -102,7 +108,12 @@ public final class ImageryStack implements AutoCloseable {
     return api.adminPort();
   }
 
-  /** The worker's management port (its liveness endpoint). */
+  /** The API's management port: /metrics, and the admin routes when an admin token is set. */
+  public int apiManagementPort() {
+    return api.managementPort();
+  }
+
+  /** The worker's management port (its liveness endpoint and /metrics). */
   public int workerManagementPort() {
     return worker.managementPort();
   }

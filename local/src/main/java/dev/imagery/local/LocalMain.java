@@ -72,7 +72,8 @@ public final class LocalMain {
     }, "imagery-local-shutdown"));
     long readyMs = (System.nanoTime() - started) / 1_000_000;
     System.out.println("\nImagery is ready in " + readyMs + " ms: open http://127.0.0.1:" + stack.apiPort()
-        + "/  (data " + dataDir.map(d -> "kept in " + d.toAbsolutePath()).orElse("in memory") + "; Ctrl-C stops)\n");
+        + "/  (data " + dataDir.map(d -> "kept in " + d.toAbsolutePath()).orElse("in memory") + "; Ctrl-C stops)\n"
+        + "Prometheus metrics of both services: http://127.0.0.1:" + stack.apiManagementPort() + "/metrics\n");
     stopped.await();
   }
 

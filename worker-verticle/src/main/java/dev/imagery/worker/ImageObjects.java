@@ -32,12 +32,14 @@ final class ImageObjects {
   private final S3AsyncClient s3;
   private final String bucket;
   private final Clock clock;
+  private final WorkerMetrics metrics;
 
-  ImageObjects(Vertx vertx, S3AsyncClient s3, String bucket, Clock clock) {
+  ImageObjects(Vertx vertx, S3AsyncClient s3, String bucket, Clock clock, WorkerMetrics metrics) {
     this.vertx = vertx;
     this.s3 = s3;
     this.bucket = bucket;
     this.clock = clock;
+    this.metrics = metrics;
   }
 
   /** An upload being read into memory; {@link #cancel()} ends the request (the job's deadline passed). */
@@ -59,7 +61,8 @@ final class ImageObjects {
     } catch (RuntimeException e) {
       return new Download(Future.failedFuture(e), () -> { });
     }
-    Future<byte[]> bytes = SdkFutures.call(vertx, () -> call)
+    // Timed to the last byte: the whole download, not only its headers.
+    Future<byte[]> bytes = metrics.timed(WorkerMetrics.Stage.DOWNLOAD, () -> SdkFutures.call(vertx, () -> call))
         // The SDK's own array, not a copy: nothing else holds it.
         .map(ResponseBytes::asByteArrayUnsafe)
         .recover(err -> err instanceof NoSuchKeyException
@@ -74,15 +77,25 @@ final class ImageObjects {
   Future<ImageRecord.Result> store(ImageRecord record, ImageRecord.Upload upload, ProcessedImage image) {
     String resultKey = ObjectKeys.result(record.id(), upload.uploadId(), image.resultFormat().extension());
     String thumbnailKey = ObjectKeys.thumbnail(record.id(), upload.uploadId());
-    Future<?> result = put(resultKey, image.resultFormat().contentType(), image.result(), record);
-    Future<?> thumbnail = put(thumbnailKey, "image/jpeg", image.thumbnail(), record);
-    return Future.all(result, thumbnail).map(both -> new ImageRecord.Result(resultKey,
-        image.resultFormat().contentType(), thumbnailKey, image.width(), image.height(), clock.instant()));
+    return metrics.timed(WorkerMetrics.Stage.UPLOAD, () -> Future.all(
+            put(resultKey, image.resultFormat().contentType(), image.result(), record),
+            put(thumbnailKey, "image/jpeg", image.thumbnail(), record)))
+        .map(both -> new ImageRecord.Result(resultKey, image.resultFormat().contentType(), thumbnailKey,
+            image.width(), image.height(), clock.instant()));
   }
 
-  /** Removes a result nobody will reference (its upload was superseded). */
+  /** Removes a result nobody will reference (its upload was superseded, or its image deleted). */
   Future<Void> discard(ImageRecord.Result result) {
     return Future.join(delete(result.resultKey()), delete(result.thumbnailKey())).mapEmpty();
+  }
+
+  /**
+   * Removes whatever a job for {@code uploadId} may have stored (its result keys are fixed), for an image that is
+   * deleted or being deleted: a worker that died between storing and committing leaves them to the next delivery.
+   * Deleting a key that is not there is no error.
+   */
+  Future<Void> discardJob(String imageId, String uploadId) {
+    return Future.all(ObjectKeys.resultsOf(imageId, uploadId).stream().map(this::delete).toList()).mapEmpty();
   }
 
   private Future<?> put(String key, String contentType, byte[] bytes, ImageRecord record) {

@@ -2,6 +2,7 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.AttemptLedger;
+import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.TransitionConflictException;
@@ -26,9 +27,11 @@ final class JobOutcomes {
   private final JobQueue queue;
   private final AttemptLimits limits;
   private final int visibilityTimeoutSeconds;
+  private final WorkerMetrics metrics;
 
   JobOutcomes(ImageStore store, AttemptLedger ledger, JobQueue queue, AttemptLimits limits,
-              int visibilityTimeoutSeconds) {
+              int visibilityTimeoutSeconds, WorkerMetrics metrics) {
+    this.metrics = metrics;
     this.store = store;
     this.ledger = ledger;
     this.queue = queue;
@@ -37,17 +40,27 @@ final class JobOutcomes {
   }
 
   /** Marks the image failed with {@code reason} (already final is fine) and deletes its message. */
-  Future<Void> failAndDelete(ImageRecord record, Message message, String reason) {
-    return fail(record, message, reason).compose(done -> queue.delete(message));
+  Future<Void> failAndDelete(ImageRecord record, Message message, FailureReason kind, String reason) {
+    return fail(record, message, kind, reason).compose(done -> queue.delete(message));
   }
 
-  /** Marks the image failed with {@code reason}; a record that moved on meanwhile (final, re-uploaded) is left be. */
-  Future<Void> fail(ImageRecord record, Message message, String reason) {
+  /**
+   * Marks the image failed with {@code reason} ({@code kind} for the metrics); a record that moved on meanwhile
+   * (final, re-uploaded, deleting or deleted) is left be.
+   */
+  Future<Void> fail(ImageRecord record, Message message, FailureReason kind, String reason) {
     LOG.warn("image={} message={} upload={} cannot be processed: {}", record.id(), message.messageId(),
         record.uploadId().orElse("-"), reason);
     return store.markFailed(record, reason)
+        .onSuccess(committed -> {
+          if (committed.written()) {
+            metrics.failed(kind);
+          }
+        })
         .<Void>mapEmpty()
-        .recover(err -> err instanceof TransitionConflictException ? Future.succeededFuture() : Future.failedFuture(err));
+        .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
+            ? Future.succeededFuture()
+            : Future.failedFuture(err));
   }
 
   /**
@@ -61,7 +74,7 @@ final class JobOutcomes {
     Optional<String> exhausted = limits.exhaustedAfterFailure(receive,
         cause.getMessage() == null ? cause.toString() : cause.getMessage());
     if (exhausted.isPresent()) {
-      return failAndDelete(record, message, exhausted.get());
+      return failAndDelete(record, message, FailureReason.RECEIVES_EXHAUSTED, exhausted.get());
     }
     LOG.warn("image={} message={} receive={} failed, will retry: {}", record.id(), message.messageId(), receive,
         cause.toString());
@@ -83,6 +96,7 @@ final class JobOutcomes {
    * visibility timeout; each receive still counts toward the dead-letter queue. Never fails.
    */
   Future<Void> release(Message message, String imageId) {
+    metrics.retried();
     int delaySeconds = (int) Math.min(visibilityTimeoutSeconds,
         WorkerVerticle.backoffMs(JobQueue.receiveCount(message) + 2) / 1000);
     return queue.changeVisibility(message, delaySeconds)

@@ -5,6 +5,7 @@ import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.TransitionConflictException;
 import dev.imagery.shared.queue.JobMessage;
@@ -56,6 +57,7 @@ final class JobProcessor {
   private final JobOutcomes outcomes;
   private final SoloGate soloGate;
   private final HeldBytes heldBytes;
+  private final WorkerMetrics metrics;
   /** One for the worker: its calls share the worker's memory budget. */
   private final ImagePipeline pipeline;
   /** The jobs running now, by message id; confined to the verticle's context. */
@@ -69,17 +71,18 @@ final class JobProcessor {
 
   JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, AttemptLedger ledger, SoloGate soloGate,
                JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory,
-               HeldBytes heldBytes) {
+               HeldBytes heldBytes, WorkerMetrics metrics) {
     this.soloGate = soloGate;
     this.heldBytes = heldBytes;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
     this.store = store;
     this.ledger = ledger;
     this.limits = new AttemptLimits(config.worker().maxAttempts(), config.resources().maxReceiveCount());
-    this.outcomes = new JobOutcomes(store, ledger, queue, limits, config.worker().visibilityTimeoutSeconds());
+    this.outcomes = new JobOutcomes(store, ledger, queue, limits, config.worker().visibilityTimeoutSeconds(), metrics);
     this.queue = queue;
-    this.objects = new ImageObjects(vertx, s3, config.resources().bucket(), clock);
+    this.objects = new ImageObjects(vertx, s3, config.resources().bucket(), clock, metrics);
     this.config = config;
     ImageryConfig.Worker worker = config.worker();
     this.options = new PipelineOptions(worker.maxPixels(), worker.outputFormat().name().toLowerCase(),
@@ -102,8 +105,7 @@ final class JobProcessor {
     // One conditional write decides whether there is work and counts the attempt: no read first.
     return ledger.begin(job.imageId(), job.uploadId())
         .compose(begun -> start(job, begun.record(), message, begun.attempts()),
-            err -> err instanceof TransitionConflictException conflict
-                ? nothingToDo(job, message, conflict.current())
+            err -> err instanceof TransitionConflictException conflict ? notWaiting(job, message, conflict.current())
                 : Future.failedFuture(err))
         .recover(err -> {
           if (handedBack.contains(message.messageId())) {
@@ -112,13 +114,19 @@ final class JobProcessor {
             return Future.succeededFuture();
           }
           if (err instanceof ImageNotFoundException) {
-            LOG.warn("image={} message={} no such image, dropping the job", job.imageId(), message.messageId());
-            return queue.delete(message);
+            return dropForDeletedImage(job, message, "no such image (deleted, expired or never made)");
           }
           LOG.warn("image={} message={} receive={} failed, will retry: {}", job.imageId(), message.messageId(),
               JobQueue.receiveCount(message), SdkFutures.unwrap(err).toString());
           return outcomes.release(message, job.imageId());
         });
+  }
+
+  /** The image does not wait for this job's upload: it is being deleted, or has nothing for this job to do. */
+  private Future<Void> notWaiting(JobMessage job, Message message, ImageRecord record) {
+    return record.state() == ImageState.DELETING
+        ? dropForDeletedImage(job, message, "the image is being deleted")
+        : nothingToDo(job, message, record);
   }
 
   /** Counts an attempt; empty (and the message deleted) when the image no longer waits for this upload. */
@@ -130,9 +138,22 @@ final class JobProcessor {
             : Future.failedFuture(err));
   }
 
+  /**
+   * A job for an image that is gone or going: nothing is processed, and whatever an earlier delivery of this job
+   * stored (a worker that died between storing and committing) is deleted before the message is, so the deletion
+   * leaves nothing behind.
+   */
+  private Future<Void> dropForDeletedImage(JobMessage job, Message message, String why) {
+    LOG.info("image={} message={} upload={} dropping the job: {}", job.imageId(), message.messageId(),
+        job.uploadId(), why);
+    metrics.skipped(WorkerMetrics.DELETED);
+    return objects.discardJob(job.imageId(), job.uploadId()).compose(discarded -> queue.delete(message));
+  }
+
   private Future<Void> nothingToDo(JobMessage job, Message message, ImageRecord record) {
     LOG.info("image={} message={} upload={} nothing to do: image is {} with upload {}", job.imageId(),
         message.messageId(), job.uploadId(), record.state().wireName(), record.uploadId().orElse("-"));
+    metrics.skipped(record.state().wireName());
     return queue.delete(message);
   }
 
@@ -145,10 +166,10 @@ final class JobProcessor {
   private Future<Void> start(JobMessage job, ImageRecord record, Message message, AttemptLedger.Attempts attempts) {
     Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
     if (exhausted.isPresent()) {
-      return outcomes.failAndDelete(record, message, exhausted.get());
+      return outcomes.failAndDelete(record, message, FailureReason.ATTEMPTS_EXHAUSTED, exhausted.get());
     }
     VisibilityHeartbeat heartbeat = VisibilityHeartbeat.start(vertx, queue, message, job.imageId(),
-        config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis());
+        config.worker().visibilityTimeoutSeconds(), config.worker().heartbeatInterval().toMillis(), metrics);
     running.put(message.messageId(), new Running(heartbeat, record));
     boolean suspect = attempts.unfinishedBefore() > 0;
     Future<Void> turn = suspect ? soloGate.awaitAlone() : Future.succeededFuture();
@@ -179,7 +200,8 @@ final class JobProcessor {
                            AttemptLedger.Attempts attempts) {
     Optional<String> exhausted = limits.exhaustedBeforeStart(attempts);
     if (exhausted.isPresent()) {
-      return outcomes.failAndDelete(record, message, exhausted.get()); // other workers' attempts, while it waited
+      // Other workers' attempts, while it waited.
+      return outcomes.failAndDelete(record, message, FailureReason.ATTEMPTS_EXHAUSTED, exhausted.get());
     }
     LOG.info("image={} message={} receive={} upload={} attempt {} started ({} unfinished before, limit {}){}",
         job.imageId(), message.messageId(), JobQueue.receiveCount(message), job.uploadId(), attempts.number(),
@@ -226,23 +248,24 @@ final class JobProcessor {
    */
   private Future<Void> work(JobMessage job, ImageRecord record, Message message, JobAttempt attempt, long started) {
     return process(record, attempt)
-        .compose(result -> store.markProcessed(record, result)
+        .compose(result -> metrics.timed(WorkerMetrics.Stage.COMMIT, () -> store.markProcessed(record, result))
             .map(committed -> {
+              metrics.processed(message);
               LOG.info("image={} message={} receive={} upload={} processed in {} ms", job.imageId(),
                   message.messageId(), JobQueue.receiveCount(message), job.uploadId(),
                   (System.nanoTime() - started) / 1_000_000);
               return (Void) null;
             })
-            .recover(err -> err instanceof TransitionConflictException conflict
-                ? superseded(record, result, conflict)
+            .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
+                ? superseded(record, result, err)
                 : Future.failedFuture(err)))
         .recover(err -> {
           if (attempt.imageAtFault()) {
-            return outcomes.fail(record, message, "the image took longer than " + config.worker().jobTimeout().toSeconds()
-                + " s to process");
+            return outcomes.fail(record, message, FailureReason.DEADLINE, "the image took longer than "
+                + config.worker().jobTimeout().toSeconds() + " s to process");
           }
           return err instanceof ImageRejectedException rejected && !attempt.expired()
-              ? outcomes.fail(record, message, rejected.getMessage())
+              ? outcomes.fail(record, message, FailureReason.of(rejected.reason()), rejected.getMessage())
               : Future.failedFuture(err);
         })
         .compose(done -> queue.delete(message));
@@ -312,7 +335,9 @@ final class JobProcessor {
       // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
       attempt.abort.hangUntilAborted();
     }
-    return pipeline.process(new ByteArrayInputStream(raw), options, attempt.abort, record.id());
+    ProcessedImage image = pipeline.process(new ByteArrayInputStream(raw), options, attempt.abort, record.id());
+    metrics.pipeline(image.times());
+    return image;
   }
 
   /**
@@ -333,10 +358,13 @@ final class JobProcessor {
     return Future.join(ended, queue.changeVisibility(message, 0)).mapEmpty();
   }
 
-  /** A newer upload replaced ours while we worked: our results belong to nothing. */
-  private Future<Void> superseded(ImageRecord record, ImageRecord.Result result, TransitionConflictException conflict) {
-    LOG.info("image={} upload={} superseded while processing ({}), discarding the result", record.id(),
-        record.uploadId().orElse("-"), conflict.getMessage());
+  /**
+   * A newer upload replaced ours while we worked, or the image is being (or was) deleted: our commit was refused,
+   * and our results belong to nothing.
+   */
+  private Future<Void> superseded(ImageRecord record, ImageRecord.Result result, Throwable refusal) {
+    LOG.info("image={} upload={} superseded or deleted while processing ({}), discarding the result", record.id(),
+        record.uploadId().orElse("-"), refusal.getMessage());
     return objects.discard(result);
   }
 

@@ -1,6 +1,7 @@
 package dev.imagery.worker;
 
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -12,8 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The worker's one HTTP endpoint, {@code GET /health/live}, for container health checks and liveness probes: 200
- * while the poll loop turns, 503 once it has stalled. Plain vertx-core (a single route needs no router).
+ * The worker's management port: {@code GET /health/live}, for container health checks and liveness probes (200
+ * while the poll loop turns, 503 once it has stalled), and {@code GET /metrics} for Prometheus. Plain vertx-core (two
+ * routes need no router).
  */
 final class ManagementServer {
 
@@ -27,13 +29,16 @@ final class ManagementServer {
   private final String host;
   private final int port;
   private final Supplier<Liveness> liveness;
+  private final Handler<HttpServerRequest> metrics;
   private HttpServer server;
 
-  ManagementServer(Vertx vertx, String host, int port, Supplier<Liveness> liveness) {
+  ManagementServer(Vertx vertx, String host, int port, Supplier<Liveness> liveness,
+                   Handler<HttpServerRequest> metrics) {
     this.vertx = vertx;
     this.host = host;
     this.port = port;
     this.liveness = liveness;
+    this.metrics = metrics;
   }
 
   Future<HttpServer> start() {
@@ -42,7 +47,7 @@ final class ManagementServer {
         .listen()
         .onSuccess(listening -> {
           server = listening;
-          LOG.info("worker liveness on http://{}:{}/health/live", host, listening.actualPort());
+          LOG.info("worker liveness on http://{}:{}/health/live, metrics on /metrics", host, listening.actualPort());
         });
   }
 
@@ -55,10 +60,13 @@ final class ManagementServer {
   }
 
   private void handle(HttpServerRequest request) {
-    if (!"/health/live".equals(request.path())) {
-      send(request, 404, error("NOT_FOUND", "the worker serves GET /health/live only"));
+    boolean live = "/health/live".equals(request.path());
+    if (!live && !"/metrics".equals(request.path())) {
+      send(request, 404, error("NOT_FOUND", "the worker serves GET /health/live and GET /metrics only"));
     } else if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
-      send(request, 405, error("METHOD_NOT_ALLOWED", "use GET /health/live"));
+      send(request, 405, error("METHOD_NOT_ALLOWED", "use GET " + request.path()));
+    } else if (!live) {
+      metrics.handle(request);
     } else {
       Liveness now = liveness.get();
       if (!now.live()) {

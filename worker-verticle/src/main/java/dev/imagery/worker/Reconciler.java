@@ -2,6 +2,8 @@ package dev.imagery.worker;
 
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.logging.LogContext;
+import dev.imagery.shared.logging.TraceParent;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,11 +54,13 @@ final class Reconciler {
   private final Duration interval;
   private final int maxRequeues;
   private final Clock clock;
+  private final WorkerMetrics metrics;
   private long timerId = -1;
   private boolean stopped;
 
   Reconciler(Vertx vertx, ImageStore store, JobQueue queue, Duration after, Duration interval, int maxRequeues,
-             Clock clock) {
+             Clock clock, WorkerMetrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
@@ -106,7 +111,9 @@ final class Reconciler {
       return Future.succeededFuture(sent);
     }
     List<Future<Boolean>> batch = due.subList(from, Math.min(from + CONCURRENCY, due.size())).stream()
-        .map(w -> requeue(w, duePoint(w.since(), now)))
+        // Each image on a context of its own, so that its lines carry its ids and, once claimed, its trace.
+        .map(w -> LogContext.run(Map.of(LogContext.IMAGE_ID, w.imageId(), LogContext.UPLOAD_ID, w.uploadId()),
+            Optional.empty(), () -> requeue(w, duePoint(w.since(), now))))
         .toList();
     return Future.join(batch)
         .transform(done -> requeue(due, now, from + CONCURRENCY,
@@ -125,6 +132,9 @@ final class Reconciler {
           if (!claim.claimed()) {
             return Future.succeededFuture(false);
           }
+          // The upload's trace goes on with its requeued job (a span of this reconciler's), or a new one if unknown.
+          LogContext.putTrace(claim.traceparent().flatMap(TraceParent::parse).map(TraceParent::child)
+              .orElseGet(TraceParent::newTrace));
           return claim.requeues() > maxRequeues ? giveUp(w, due, claim.requeues() - 1) : send(w, due);
         });
   }
@@ -139,6 +149,7 @@ final class Reconciler {
             : Future.succeededFuture(false))
         .onSuccess(failed -> {
           if (failed) {
+            metrics.failed(FailureReason.REQUEUES_EXHAUSTED);
             LOG.warn("image={} upload={} due={} gave up: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), reason);
           }
         })
@@ -154,8 +165,11 @@ final class Reconciler {
 
   private Future<Boolean> send(ImageStore.Awaiting w, Instant due) {
     return queue.send(new JobMessage(w.imageId(), w.uploadId()))
-        .onSuccess(messageId -> LOG.warn("requeued image={} upload={} due={} message={} waiting since {}",
-            w.imageId(), w.uploadId(), due.toEpochMilli(), messageId, w.since()))
+        .onSuccess(messageId -> {
+          metrics.requeued();
+          LOG.warn("requeued image={} upload={} due={} message={} waiting since {}", w.imageId(), w.uploadId(),
+              due.toEpochMilli(), messageId, w.since());
+        })
         // A claim is not handed back: the image is requeued at its next due point.
         .onFailure(err -> LOG.warn("image={} upload={} due={} requeue claimed but not sent, next at the next due "
             + "point: {}", w.imageId(), w.uploadId(), due.toEpochMilli(), err.toString()))

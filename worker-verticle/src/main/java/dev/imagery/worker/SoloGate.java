@@ -1,5 +1,6 @@
 package dev.imagery.worker;
 
+import dev.imagery.shared.logging.LogContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayDeque;
@@ -28,7 +29,9 @@ final class SoloGate {
 
   /** Completes when the caller may run alone; the caller then must call {@link #soloEnded()} when it ends. */
   Future<Void> awaitAlone() {
-    Promise<Void> turn = Promise.promise();
+    // Bound to this job's context: another job's end grants the turn, and this job must not go on with that job's
+    // context (its log fields, its SDK callbacks).
+    Promise<Void> turn = LogContext.boundPromise();
     waiting.add(turn);
     grant();
     return turn.future();

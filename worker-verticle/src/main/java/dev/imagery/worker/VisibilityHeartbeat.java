@@ -23,8 +23,9 @@ final class VisibilityHeartbeat {
   }
 
   static VisibilityHeartbeat start(Vertx vertx, JobQueue queue, Message message, String imageId,
-                                   int visibilityTimeoutSeconds, long intervalMs) {
+                                   int visibilityTimeoutSeconds, long intervalMs, WorkerMetrics metrics) {
     long timerId = vertx.setPeriodic(intervalMs, tick -> queue.changeVisibility(message, visibilityTimeoutSeconds)
+        .onComplete(done -> metrics.visibilityExtended(done.succeeded()))
         .onSuccess(v -> LOG.debug("image={} message={} visibility extended by {} s", imageId, message.messageId(),
             visibilityTimeoutSeconds))
         .onFailure(err -> LOG.warn("image={} message={} could not extend visibility: {}", imageId,

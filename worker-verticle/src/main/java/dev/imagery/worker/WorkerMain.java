@@ -11,6 +11,6 @@ public final class WorkerMain {
 
   public static void main(String[] args) {
     ImageryConfig config = ImageryConfig.fromEnv();
-    ServiceLauncher.run("imagery-worker", config, aws -> new WorkerVerticle(config, aws));
+    ServiceLauncher.run("imagery-worker", config, (aws, metrics) -> new WorkerVerticle(config, aws, metrics));
   }
 }

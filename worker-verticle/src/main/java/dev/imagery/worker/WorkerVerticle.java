@@ -4,6 +4,7 @@ import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.image.AttemptLedger;
 import dev.imagery.shared.image.ImageStore;
+import dev.imagery.shared.metrics.ServiceMetrics;
 import dev.imagery.shared.queue.JobQueue;
 import dev.imagery.worker.image.MemoryBudget;
 import io.vertx.core.Future;
@@ -40,6 +41,8 @@ public final class WorkerVerticle extends VerticleBase {
 
   private final ImageryConfig config;
   private final AwsClients aws;
+  private final ServiceMetrics serviceMetrics;
+  private final WorkerMetrics metrics;
   private final Map<Future<Void>, Message> inFlight = new HashMap<>();
   private final SoloGate soloGate = new SoloGate(inFlight::size);
   private Future<List<Message>> pendingReceive = Future.succeededFuture(List.of());
@@ -55,9 +58,17 @@ public final class WorkerVerticle extends VerticleBase {
   private boolean stopping;
   private int consecutiveFailures;
 
+  /** A worker with metrics of its own, for a Vert.x and clients that report nowhere. */
   public WorkerVerticle(ImageryConfig config, AwsClients aws) {
+    this(config, aws, ServiceMetrics.create());
+  }
+
+  /** A worker whose metrics go to {@code metrics}, served at {@code /metrics} on its management port. */
+  public WorkerVerticle(ImageryConfig config, AwsClients aws, ServiceMetrics metrics) {
     this.config = config;
     this.aws = aws;
+    this.serviceMetrics = metrics;
+    this.metrics = new WorkerMetrics(metrics.registry());
   }
 
   @Override
@@ -67,16 +78,21 @@ public final class WorkerVerticle extends VerticleBase {
     memory = new MemoryBudget(worker.memoryBudgetBytes());
     heldBytes = new HeldBytes(HeldBytes.defaultCapacity(Runtime.getRuntime().maxMemory()));
     logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
-    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC());
+    ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
+        config.resources().retention());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
-    management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness);
+    management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness,
+        serviceMetrics.scrapeHandler());
+    metrics.watch(inFlight::size, worker.maxInFlight(), worker.concurrency(), memory);
     return management.start()
         .compose(listening -> JobQueue.resolve(vertx, aws.sqs(), config.resources().queue()))
         .onSuccess(resolved -> {
           queue = resolved;
           AttemptLedger ledger = new AttemptLedger(vertx, aws.dynamoDb(), config.resources().table());
           processor = new JobProcessor(vertx, pool, store, ledger, soloGate, queue, aws.s3(), config,
-              Clock.systemUTC(), memory, heldBytes);
+              Clock.systemUTC(), memory, heldBytes, metrics);
+          metrics.watchDeadLetters(vertx, aws.sqs(), config.resources().deadLetterQueue(),
+              config.management().deadLetterPoll());
           LOG.info("worker polling {}: {} threads in the image pool, at most {} jobs in flight, uploads and results"
               + " held outside the memory budget up to {} MiB; an image fails after {} attempts that never reported"
               + " back, or on the last of {} receives", queue.url(), worker.concurrency(), worker.maxInFlight(),
@@ -89,7 +105,7 @@ public final class WorkerVerticle extends VerticleBase {
           poll();
           if (worker.reconcilerEnabled()) {
             reconciler = new Reconciler(vertx, store, queue, worker.reconcileAfter(), worker.reconcileInterval(),
-                worker.maxRequeues(), Clock.systemUTC());
+                worker.maxRequeues(), Clock.systemUTC(), metrics);
             reconciler.start();
           }
         });
@@ -103,6 +119,7 @@ public final class WorkerVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     stopping = true;
+    metrics.stop();
     if (reconciler != null) {
       reconciler.stop();
     }
@@ -186,7 +203,7 @@ public final class WorkerVerticle extends VerticleBase {
 
   private Future<Void> releaseUnfinished() {
     List<Future<Void>> released = new ArrayList<>();
-    inFlight.forEach((job, message) -> released.add(processor.handBack(message)));
+    inFlight.forEach((job, message) -> released.add(JobQueue.inContextOf(message, () -> processor.handBack(message))));
     return Future.join(released).mapEmpty();
   }
 
@@ -241,7 +258,9 @@ public final class WorkerVerticle extends VerticleBase {
         queue.changeVisibility(message, 0);
         continue;
       }
-      Future<Void> job = processor.handle(message);
+      metrics.received(message);
+      // On a context of its own: its lines carry its image, message and trace ids (LogContext).
+      Future<Void> job = JobQueue.inContextOf(message, () -> processor.handle(message));
       inFlight.put(job, message);
       job.onComplete(done -> {
         liveness.touched();

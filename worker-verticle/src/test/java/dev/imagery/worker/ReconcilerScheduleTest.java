@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class ReconcilerScheduleTest {
 
   private final Reconciler reconciler =
-      new Reconciler(null, null, null, Duration.ofMinutes(5), Duration.ofMinutes(1), 3, null);
+      new Reconciler(null, null, null, Duration.ofMinutes(5), Duration.ofMinutes(1), 3, null, null);
 
   @Test
   void aFreshWaitIsLeftAlone() {

@@ -1,26 +1,32 @@
 package dev.imagery.api.admin;
 
+import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
 import dev.imagery.api.http.ErrorResponses;
+import dev.imagery.api.http.SecurityHeaders;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operators' routes (dead letters), on a port of their own: the management port, which no load balancer, ingress
- * or published service forwards to. The public port never serves {@code /admin}, whatever the path's spelling
- * ({@code /image/../admin} is normalised by the router), so what keeps them private is where they listen, not a
- * path rule in front; the bearer token is the second lock.
+ * The API's management port, which no load balancer, ingress or published service forwards to: {@code GET /metrics}
+ * for Prometheus, always, without a token (it holds counts and timings, no ids), and the operators' routes (dead
+ * letters) when an admin token is set. The public port never serves {@code /admin} or {@code /metrics}, whatever the
+ * path's spelling ({@code /image/../admin} is normalised by the router), so what keeps them private is where they
+ * listen, not a path rule in front; for {@code /admin} the bearer token is the second lock.
  */
 public final class AdminServer {
 
@@ -29,16 +35,21 @@ public final class AdminServer {
   private final Vertx vertx;
   private final String host;
   private final int port;
-  private final String token;
-  private final DeadLetters deadLetters;
+  private final Handler<HttpServerRequest> metrics;
+  private final Optional<Admin> admin;
   private HttpServer server;
 
-  public AdminServer(Vertx vertx, String host, int port, String token, DeadLetters deadLetters) {
+  /** The operators' routes: their bearer token and what they act on. */
+  public record Admin(String token, DeadLetters deadLetters) {
+  }
+
+  /** {@code admin} empty: {@code /metrics} only, and {@code /admin/*} is 404. */
+  public AdminServer(Vertx vertx, String host, int port, Handler<HttpServerRequest> metrics, Optional<Admin> admin) {
     this.vertx = vertx;
     this.host = host;
     this.port = port;
-    this.token = token;
-    this.deadLetters = deadLetters;
+    this.metrics = metrics;
+    this.admin = admin;
   }
 
   public Future<HttpServer> start() {
@@ -47,7 +58,8 @@ public final class AdminServer {
         .listen()
         .onSuccess(listening -> {
           server = listening;
-          LOG.info("admin routes on http://{}:{}/admin/", host, listening.actualPort());
+          LOG.info("management port http://{}:{}: /metrics{}", host, listening.actualPort(),
+              admin.isPresent() ? ", admin routes on /admin/" : "; no admin routes (IMAGERY_ADMIN_TOKEN unset)");
         });
   }
 
@@ -61,10 +73,15 @@ public final class AdminServer {
 
   private Router router() {
     Router router = Router.router(vertx);
-    router.route("/admin/*").handler(this::requireBearer);
-    router.get("/admin/dead-letters").handler(this::listDeadLetters);
-    router.post("/admin/dead-letters/redrive").handler(this::redriveDeadLetters);
-    router.delete("/admin/dead-letters").handler(this::purgeDeadLetters);
+    router.route().handler(new AccessLog(router)); // first: the request's trace, and its access log line
+    router.route().handler(SecurityHeaders.noSniff());
+    router.get("/metrics").handler(ctx -> metrics.handle(ctx.request()));
+    if (admin.isPresent()) {
+      router.route("/admin/*").handler(this::requireBearer);
+      router.get("/admin/dead-letters").handler(this::listDeadLetters);
+      router.post("/admin/dead-letters/redrive").handler(this::redriveDeadLetters);
+      router.delete("/admin/dead-letters").handler(this::purgeDeadLetters);
+    }
     router.route().failureHandler(ErrorResponses::handle);
     router.errorHandler(404, ErrorResponses::handle);
     router.errorHandler(405, ErrorResponses::handle);
@@ -73,7 +90,7 @@ public final class AdminServer {
 
   private void requireBearer(RoutingContext ctx) {
     String given = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    byte[] expected = ("Bearer " + admin.orElseThrow().token()).getBytes(StandardCharsets.UTF_8);
     if (given == null || !MessageDigest.isEqual(expected, given.getBytes(StandardCharsets.UTF_8))) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
       throw new ApiException(401, "UNAUTHORIZED", "admin routes need Authorization: Bearer <IMAGERY_ADMIN_TOKEN>");
@@ -82,19 +99,19 @@ public final class AdminServer {
   }
 
   private void listDeadLetters(RoutingContext ctx) {
-    deadLetters.list(limit(ctx))
+    admin.orElseThrow().deadLetters().list(limit(ctx))
         .onSuccess(ctx::json)
         .onFailure(ctx::fail);
   }
 
   private void redriveDeadLetters(RoutingContext ctx) {
-    deadLetters.redrive(limit(ctx))
+    admin.orElseThrow().deadLetters().redrive(limit(ctx))
         .onSuccess(moved -> ctx.json(new JsonObject().put("redriven", moved)))
         .onFailure(ctx::fail);
   }
 
   private void purgeDeadLetters(RoutingContext ctx) {
-    deadLetters.purge()
+    admin.orElseThrow().deadLetters().purge()
         .onSuccess(purged -> ctx.response().setStatusCode(204).end())
         .onFailure(ctx::fail);
   }

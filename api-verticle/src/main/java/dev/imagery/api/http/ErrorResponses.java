@@ -7,6 +7,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.HttpException;
+import io.vertx.openapi.validation.ValidatorException;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +38,16 @@ public final class ErrorResponses {
 
   /** The failure handler of every route. */
   public static void handle(RoutingContext ctx) {
+    handle(ctx, ctx.failure());
+  }
+
+  /** Answers {@code ctx} for {@code failure}, which a route's own failure handler may have refined. */
+  public static void handle(RoutingContext ctx, Throwable failure) {
     HttpServerResponse response = ctx.response();
-    ApiError error = classify(ctx.failure(), ctx.statusCode());
+    ApiError error = classify(failure, ctx.statusCode());
     String where = ctx.request().method() + " " + ctx.request().path();
-    if (error.status() >= 500 && !(ctx.failure() instanceof ApiException)) {
-      LOG.error("{} failed with {} {}", where, error.status(), error.code(), ctx.failure());
+    if (error.status() >= 500 && !(failure instanceof ApiException)) {
+      LOG.error("{} failed with {} {}", where, error.status(), error.code(), failure);
     } else {
       LOG.info("{} refused with {} {}: {}", where, error.status(), error.code(), error.message());
     }
@@ -75,6 +82,14 @@ public final class ErrorResponses {
     if (failure instanceof ApiException e) {
       return new ApiError(e.status(), e.code(), e.getMessage());
     }
+    ValidatorException violation = contractViolation(failure);
+    if (violation != null) {
+      // Routes map their own parameters' codes first (ContractViolations); this is the catch-all.
+      return new ApiError(400, "INVALID_REQUEST", violation.getMessage());
+    }
+    if (failure instanceof HttpException e) {
+      return byStatus(e.getStatusCode());
+    }
     if (failure instanceof ImageNotFoundException e) {
       return new ApiError(404, "NOT_FOUND", e.getMessage());
     }
@@ -92,6 +107,17 @@ public final class ErrorResponses {
       return new ApiError(503, "UNAVAILABLE", "a storage backend is not answering; retry later");
     }
     return new ApiError(500, "INTERNAL", "unexpected error");
+  }
+
+  /**
+   * The OpenAPI validator's refusal inside {@code failure}, or null: the router built from the contract fails a
+   * request that breaks it with a 400 HttpException caused by a ValidatorException.
+   */
+  public static ValidatorException contractViolation(Throwable failure) {
+    if (failure instanceof ValidatorException v) {
+      return v;
+    }
+    return failure instanceof HttpException e && e.getCause() instanceof ValidatorException v ? v : null;
   }
 
   static ApiError byStatus(int status) {

@@ -1,9 +1,13 @@
 package dev.imagery.api.http;
 
 import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
 import io.vertx.core.json.JsonObject;
 
-/** The API's JSON view of an image record. Object URLs are routes of this API: the bucket stays private. */
+/**
+ * The API's JSON view of an image record. Object URLs are routes of this API: the bucket stays private. A record
+ * being deleted shows its state and times only: its objects are going.
+ */
 public final class RecordJson {
 
   private RecordJson() {
@@ -17,6 +21,9 @@ public final class RecordJson {
         .put("version", record.version())
         .put("createdAt", record.createdAt().toString())
         .put("updatedAt", record.updatedAt().toString());
+    if (record.state() == ImageState.DELETING) {
+      return json;
+    }
     record.upload().ifPresent(upload -> json.put("original", new JsonObject()
         .put("url", base + "/original")
         .put("contentType", upload.contentType())

@@ -1,6 +1,7 @@
 package dev.imagery.api.upload;
 
 import dev.imagery.api.http.ApiException;
+import dev.imagery.shared.logging.LogContext;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -63,7 +64,9 @@ public final class UploadBudget {
       reserved += need;
       return Future.succeededFuture(new Reservation(need));
     }
-    Waiter waiter = new Waiter(need, Promise.promise(), new long[1]);
+    // Bound to this request's context: another request's release admits it, and this upload must not go on with
+    // that request's context (its log fields, its SDK callbacks).
+    Waiter waiter = new Waiter(need, LogContext.boundPromise(), new long[1]);
     line.add(waiter);
     waiter.timer()[0] = vertx.setTimer(maxWait.toMillis(), t -> {
       if (line.remove(waiter)) {

@@ -4,11 +4,14 @@ import dev.imagery.api.http.ApiException;
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.aws.SdkFutures;
 import dev.imagery.shared.image.ImageFormat;
+import dev.imagery.shared.image.ImageNotFoundException;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
 import dev.imagery.shared.image.TransitionConflictException;
+import dev.imagery.shared.logging.LogContext;
+import dev.imagery.shared.logging.TraceParent;
 import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import io.vertx.core.Future;
@@ -48,10 +51,12 @@ public final class UploadFlow {
   private final long maxBytes;
   private final Clock clock;
   private final UploadBudget budget;
+  private final UploadMetrics metrics;
 
   public UploadFlow(Vertx vertx, ImageStore store, JobQueue queue, S3AsyncClient s3Uploads, S3AsyncClient s3,
-                    String bucket, long maxBytes, UploadBudget budget, Clock clock) {
+                    String bucket, long maxBytes, UploadBudget budget, Clock clock, UploadMetrics metrics) {
     this.budget = budget;
+    this.metrics = metrics;
     this.vertx = vertx;
     this.store = store;
     this.queue = queue;
@@ -121,6 +126,7 @@ public final class UploadFlow {
           "the file is " + what + " (judged from its first bytes)"));
     }
     String uploadId = UUID.randomUUID().toString();
+    LogContext.put(LogContext.UPLOAD_ID, uploadId);
     String key = ObjectKeys.raw(id, uploadId);
     UploadPublisher body = new UploadPublisher(vertx.getOrCreateContext(), file.head(), file.upload(), file.ended(),
         maxBytes);
@@ -138,18 +144,21 @@ public final class UploadFlow {
                 .bufferBeforeSend(true)
                 .build()))
         .recover(err -> Future.failedFuture(body.failure().orElse(err)))
+        .onFailure(err -> metrics.failed(System.nanoTime() - started))
         .map(put -> {
+          metrics.stored(body.size(), System.nanoTime() - started);
           LOG.info("image={} upload={} stored {} bytes of {} as {} in {} ms", id, uploadId, body.size(),
               format.contentType(), key, (System.nanoTime() - started) / 1_000_000);
           return new ImageRecord.Upload(uploadId, key, format.contentType(), body.size(), body.sha256Hex(),
-              clock.instant());
+              clock.instant(), LogContext.trace().map(TraceParent::header)); // the reconciler's requeue carries it on
         });
   }
 
   private Future<ImageRecord> commit(String id, ImageRecord.Upload upload) {
     return store.markUploaded(id, upload)
         // Only a refusal is certain to have left the record alone; after a timeout the write may have applied.
-        .recover(err -> err instanceof TransitionConflictException
+        // Refused: final, deleting, or deleted while the bytes streamed in.
+        .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
             ? deleteQuietly(id, upload.rawKey()).transform(deleted -> Future.failedFuture(err))
             : Future.failedFuture(err))
         .compose(committed -> {
@@ -175,7 +184,10 @@ public final class UploadFlow {
     }
     String uploadId = record.uploadId().orElseThrow();
     return queue.send(new JobMessage(record.id(), uploadId))
-        .onSuccess(messageId -> LOG.info("image={} upload={} message={} queued", record.id(), uploadId, messageId))
+        .onSuccess(messageId -> {
+          LogContext.put(LogContext.MESSAGE_ID, messageId);
+          LOG.info("image={} upload={} message={} queued", record.id(), uploadId, messageId);
+        })
         .mapEmpty();
   }
 

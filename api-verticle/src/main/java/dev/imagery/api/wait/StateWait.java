@@ -94,7 +94,9 @@ public final class StateWait {
       }
       ImageRecord record = read.result();
       long leftMs = (deadline - System.nanoTime()) / 1_000_000;
-      if (request.until().contains(record.state()) || leftMs <= 0 || gone.getAsBoolean()) {
+      // A deleting image reaches no other state: the wait ends with it, as with a final one.
+      if (request.until().contains(record.state()) || record.state() == ImageState.DELETING || leftMs <= 0
+          || gone.getAsBoolean()) {
         answer.tryComplete(record);
         return;
       }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import io.vertx.core.json.JsonObject;
@@ -13,12 +14,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -43,6 +44,10 @@ import org.junit.jupiter.api.Timeout;
  * new processes on the old ports serve traffic too. Every accepted image must end {@code processed}, committed once
  * (version 2), with exactly its two results under the keys of its upload; nothing may reach the dead-letter queue.
  * One summary line is printed and appended to {@code target/chaos-logs/chaos-summary.log}.
+ *
+ * <p>The services' counts come from their {@code /metrics}, as an operator's Prometheus would read them: each
+ * process is scraped just before it is killed and at the end. A SIGKILL loses what a process counted after its last
+ * scrape; the accounting below allows for exactly that.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class ChaosRunTest {
@@ -54,7 +59,6 @@ class ChaosRunTest {
   private static final Duration UPLOAD_PATIENCE = Duration.ofSeconds(150);
   private static final Duration FINAL_TIMEOUT = Duration.ofSeconds(120);
   private static final Set<ImageState> FINAL = Set.of(ImageState.PROCESSED, ImageState.FAILED);
-  private static final Pattern PROCESSED_LINE = Pattern.compile("image=(\\S+) message=\\S+ receive=(\\d+) .*processed in");
 
   /**
    * Each job takes at least this long on a worker: four slots then process about 8 images a second, less than the
@@ -75,7 +79,9 @@ class ChaosRunTest {
         "IMAGERY_RECEIVE_WAIT_SECONDS", "2",
         "IMAGERY_WORKER_CONCURRENCY", "2",
         // No reconciler: only the client's retries may heal an upload cut short (an image stuck in uploaded shows).
-        "IMAGERY_RECONCILE_AFTER_SECONDS", "0"));
+        "IMAGERY_RECONCILE_AFTER_SECONDS", "0",
+        // The workers' dead-letter gauge, read at the end, is at most a second old.
+        "IMAGERY_DEAD_LETTER_POLL_SECONDS", "1"));
   }
 
   @AfterEach
@@ -140,12 +146,16 @@ class ChaosRunTest {
     // ---------------------------------------------------------------------------------- the chaos
     awaitAccepted("30% of the uploads", accepted, clientFailures, IMAGES * 3 / 10);
     int acceptedAtWorkerKill = accepted.size();
-    int jobsHeldAtWorkerKill = stack.jobs().inFlight();
+    Scrape worker1Last = worker1.metrics();
+    long worker1Scraped = System.nanoTime();
     worker1.kill9();
+    long worker1Unscraped = System.nanoTime() - worker1Scraped;
+    int jobsHeldAtWorkerKill = (int) worker1Last.sum("imagery_worker_jobs_in_flight");
     ServiceProcess worker1Again = stack.restart(worker1);
 
     awaitAccepted("60% of the uploads", accepted, clientFailures, IMAGES * 6 / 10);
     int acceptedAtApiKill = accepted.size();
+    Scrape api1Last = api1.metrics();
     api1.kill9();
     ServiceProcess api1Again = stack.restart(api1);
 
@@ -219,37 +229,34 @@ class ChaosRunTest {
     }
     List<String> orphanedResults = processedKeys.stream().filter(key -> !committedKeys.contains(key)).toList();
     List<String> orphanedRaw = rawKeys.stream().filter(key -> !rawKeysOfRecords.contains(key)).toList();
-    Map<String, Integer> processedLines = new HashMap<>();
-    Map<Integer, Integer> receivesOfCommits = new TreeMap<>();
-    for (String line : stack.workerLogLines(PROCESSED_LINE)) {
-      Matcher matcher = PROCESSED_LINE.matcher(line);
-      if (matcher.find()) {
-        processedLines.merge(matcher.group(1), 1, Integer::sum);
-        receivesOfCommits.merge(Integer.parseInt(matcher.group(2)), 1, Integer::sum);
-      }
-    }
-    long redone = processedLines.values().stream().filter(count -> count > 1).count();
+    // Each process's last word: the killed ones' before their kill, the others' now.
+    List<Scrape> workerScrapes = List.of(worker1Last, worker1Again.metrics(), worker2.metrics());
+    List<Scrape> apiScrapes = List.of(api1Last, api1Again.metrics(), api2.metrics());
+    double commits = total(workerScrapes, "imagery_worker_images_processed_total");
+    long redone = Math.max(0, Math.round(commits) - processed.size());
+    Map<String, Long> receivesOfCommits = receivesOfCommits(workerScrapes);
     // Each image's time in "uploaded": from its upload to the record's final transition.
     Duration longestWait = accepted.keySet().stream()
         .map(records::get)
         .filter(record -> record != null && FINAL.contains(record.state()) && record.upload().isPresent())
         .map(record -> Duration.between(record.upload().get().uploadedAt(), record.updatedAt()))
         .max(Duration::compareTo).orElse(Duration.ZERO);
-    int duplicateJobs = stack.workerLogLines(Pattern.compile("nothing to do: image is processed")).size();
+    long duplicateJobs = Math.round(total(workerScrapes, "imagery_worker_jobs_skipped_total", "state", "processed"));
     String cut = cutUploads(api1, records);
 
     String summary = String.format(Locale.ROOT,
         "chaos: %d accepted, %d processed, %d failed, %d lost (every accepted image final: %s), longest wait in "
             + "uploaded %.1f s, %d duplicated, %d orphaned results, "
             + "%d missing results, %d orphaned raw, %d dead letters, %d jobs left; "
-            + "kills: 1 worker (at %d accepted, %d jobs in flight) 1 api (at %d accepted; %s), both back at %d "
-            + "accepted; %d images processed twice, %d duplicate jobs acknowledged without work, commits by receive "
-            + "count %s; client: %s; uploads %.1f s, total %.1f s",
+            + "kills: 1 worker (at %d accepted, holding %d jobs) 1 api (at %d accepted; %s), both back at %d "
+            + "accepted; metrics: %.0f commits (%d more than images), %d duplicate jobs acknowledged without work, "
+            + "commits by receive count %s; client: %s; uploads %.1f s, total %.1f s",
         accepted.size(), processed.size(), failed.size(), lost.size(), lost.isEmpty() ? "yes" : "NO",
         longestWait.toMillis() / 1000.0, duplicated.size(), orphanedResults.size(),
         missingResults.size(), orphanedRaw.size(), deadLetters.total(), jobsLeft.total(),
         acceptedAtWorkerKill, jobsHeldAtWorkerKill, acceptedAtApiKill, cut, acceptedWhenBackUp,
-        redone, duplicateJobs, receivesOfCommits, client.retrySummary(), uploadSeconds, (System.nanoTime() - started) / 1e9);
+        commits, redone, duplicateJobs, receivesOfCommits, client.retrySummary(), uploadSeconds,
+        (System.nanoTime() - started) / 1e9);
     System.out.println(summary);
     ChaosStack.appendToRunLog("chaos-summary.log", Instant.now() + " " + summary);
     for (String sample : client.serverErrorSamples()) {
@@ -284,6 +291,8 @@ class ChaosRunTest {
     assertThat(jobsLeft.total()).as("jobs left in the queue").isZero();
     assertThat(api1Again.isAlive() && worker1Again.isAlive() && api2.isAlive() && worker2.isAlive())
         .as("the restarted and surviving services still run").isTrue();
+    assertMetricsAgree(apiScrapes, workerScrapes, processed.size(), jobsHeldAtWorkerKill, worker1Unscraped,
+        List.of(worker1Again, worker2));
 
     // The API view agrees, through both APIs (the restarted one on its old port included).
     RetryingClient reader = new RetryingClient(ports, Duration.ofSeconds(60));
@@ -294,6 +303,63 @@ class ChaosRunTest {
       assertThat(record.getString("state")).as("state of %s through the API", id).isEqualTo("processed");
       assertThat(record.getLong("version")).as("version of %s through the API", id).isEqualTo(2);
     }
+  }
+
+  /**
+   * What the services' /metrics say agrees with the backend, and the dashboard's series moved in every process that
+   * served traffic (the restarted ones too).
+   */
+  private static void assertMetricsAgree(List<Scrape> apis, List<Scrape> workers, int processed, int heldAtKill,
+                                         long killWindowNanos, List<ServiceProcess> liveWorkers) {
+    assertThat(total(workers, "imagery_worker_images_failed_total")).as("failures by any reason").isZero();
+    // Every processed image was counted by the worker that committed it, unless that worker was killed after its
+    // last scrape: those are jobs it held then (a job takes 500 ms, longer than the scrape-to-kill window).
+    if (killWindowNanos < TimeUnit.MILLISECONDS.toNanos(400)) {
+      assertThat(total(workers, "imagery_worker_images_processed_total")).as("commits counted by the workers")
+          .isGreaterThanOrEqualTo(processed - heldAtKill);
+    }
+    for (Scrape api : apis.subList(1, apis.size())) {
+      assertThat(api.sum("vertx_http_server_requests_total", "route", "/image/:id/upload", "code", "202"))
+          .as("202s of the upload route").isPositive();
+      assertThat(api.sum("vertx_http_server_response_time_seconds_count", "route", "/image/:id/upload"))
+          .as("the upload route's latency histogram").isPositive();
+      assertThat(api.sum("imagery_upload_size_bytes_count")).as("upload sizes").isPositive();
+      assertThat(api.sum("imagery_aws_call_duration_seconds_count", "service", "SQS", "operation", "SendMessage"))
+          .as("SQS sends").isPositive();
+    }
+    for (Scrape worker : workers.subList(1, workers.size())) {
+      assertThat(worker.sum("imagery_worker_images_processed_total")).as("images processed").isPositive();
+      assertThat(worker.sum("imagery_worker_queue_wait_seconds_count")).as("queue waits").isPositive();
+      for (String stage : List.of("download", "decode", "filter", "encode", "thumbnail", "upload", "commit")) {
+        assertThat(worker.sum("imagery_worker_stage_duration_seconds_count", "stage", stage)).as("stage %s", stage)
+            .isPositive();
+      }
+      assertThat(worker.sum("imagery_aws_call_duration_seconds_count", "service", "SQS", "operation",
+          "ReceiveMessage")).as("long polls").isPositive();
+    }
+    // The workers' gauge of the dead-letter queue (read from SQS every second): empty, as the queue itself is.
+    for (ServiceProcess worker : liveWorkers) {
+      Scrape last = Poll.lastUntil(Duration.ofSeconds(10), Duration.ofMillis(500), worker::metrics,
+          scrape -> scrape.sum("imagery_dead_letter_messages") == 0);
+      assertThat(last.matching("imagery_dead_letter_messages")).as("%s's dead-letter gauge", worker.name())
+          .singleElement().extracting(Scrape.Sample::value).isEqualTo(0.0);
+    }
+  }
+
+  private static double total(List<Scrape> scrapes, String name, String... labels) {
+    return scrapes.stream().mapToDouble(scrape -> scrape.sum(name, labels)).sum();
+  }
+
+  /** Commits by the receive they came on, from the workers' histogram: 1, 2, 3, then more. */
+  private static Map<String, Long> receivesOfCommits(List<Scrape> workers) {
+    Map<String, Long> byReceive = new LinkedHashMap<>();
+    double below = 0;
+    for (String le : List.of("1.0", "2.0", "3.0", "+Inf")) {
+      double upTo = total(workers, "imagery_worker_processed_receives_bucket", "le", le);
+      byReceive.put(le.equals("+Inf") ? ">3" : le.substring(0, 1), Math.round(upTo - below));
+      below = upTo;
+    }
+    return byReceive;
   }
 
   private void awaitAccepted(String what, Map<String, String> accepted, Queue<Throwable> failures, int count) {

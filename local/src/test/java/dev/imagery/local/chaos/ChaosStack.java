@@ -50,18 +50,21 @@ final class ChaosStack implements AutoCloseable {
   static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
-  /** The same format as the services' own, plus the heartbeat's DEBUG lines (proof a worker holds a message). */
+  /**
+   * The services' own console appender (shared's imagery-console.xml: JSON lines, as in the containers), plus the
+   * heartbeat's DEBUG lines (proof a worker holds a message). {@link ServiceProcess#logText()} renders the lines as
+   * text for the tests that match words; {@link ServiceProcess#logEvents()} reads their fields.
+   */
   private static final String LOGBACK = """
       <configuration>
         <statusListener class="ch.qos.logback.core.status.NopStatusListener"/>
-        <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
-          <encoder><pattern>%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n</pattern></encoder>
-        </appender>
+        <property name="service" value="%s"/>
+        <include resource="imagery-console.xml"/>
         <logger name="dev.imagery" level="INFO"/>
         <logger name="dev.imagery.worker.VisibilityHeartbeat" level="DEBUG"/>
         <logger name="software.amazon.awssdk" level="WARN"/>
         <logger name="io.netty" level="WARN"/>
-        <root level="WARN"><appender-ref ref="OUT"/></root>
+        <root level="WARN"><appender-ref ref="CONSOLE"/></root>
       </configuration>
       """;
 
@@ -78,21 +81,21 @@ final class ChaosStack implements AutoCloseable {
   private final ImageryConfig config;
   private final Map<String, String> env;
   private final Path logDir;
-  private final Path logbackConfig;
+  private final Map<ServiceProcess.Kind, Path> logbackConfigs;
   private final String queueUrl;
   private final String deadLetterQueueUrl;
   private final List<ServiceProcess> processes = new CopyOnWriteArrayList<>();
   private final Map<String, AtomicInteger> starts = new HashMap<>();
 
   private ChaosStack(LocalAwsServers servers, Vertx vertx, AwsClients aws, ImageryConfig config,
-                     Map<String, String> env, Path logDir, Path logbackConfig) {
+                     Map<String, String> env, Path logDir, Map<ServiceProcess.Kind, Path> logbackConfigs) {
     this.servers = servers;
     this.vertx = vertx;
     this.aws = aws;
     this.config = config;
     this.env = env;
     this.logDir = logDir;
-    this.logbackConfig = logbackConfig;
+    this.logbackConfigs = logbackConfigs;
     this.queueUrl = queueUrl(config.resources().queue());
     this.deadLetterQueueUrl = queueUrl(config.resources().deadLetterQueue());
   }
@@ -104,15 +107,19 @@ final class ChaosStack implements AutoCloseable {
   static ChaosStack start(String testName, Map<String, String> sharedEnv) {
     Path logDir = LOG_ROOT.resolve(testName);
     deleteRecursively(logDir);
-    Path logback = logDir.resolve("logback-chaos.xml");
-    write(logback, LOGBACK);
+    Map<ServiceProcess.Kind, Path> logback = Map.of(
+        ServiceProcess.Kind.API, logDir.resolve("logback-chaos-api.xml"),
+        ServiceProcess.Kind.WORKER, logDir.resolve("logback-chaos-worker.xml"));
+    write(logback.get(ServiceProcess.Kind.API), LOGBACK.formatted("imagery-api"));
+    write(logback.get(ServiceProcess.Kind.WORKER), LOGBACK.formatted("imagery-worker"));
     LocalAwsServers servers = LocalAwsServers.start(LocalAwsServers.Ports.anyFree(), Optional.empty());
     Vertx vertx = null;
     AwsClients aws = null;
     try {
       Map<String, String> env = new HashMap<>(ImageryStack.environmentFor(servers));
       env.put("IMAGERY_HOST", "127.0.0.1");
-      // Several workers share this host: each takes a free management port.
+      // Several services share this host: each process gets a free management port of its own (startApi,
+      // startWorker), kept across a restart, so that the test can read its /metrics.
       env.put("IMAGERY_MANAGEMENT_PORT", "0");
       // Several JVMs start at once on 2 shared cores, and DynamoDB Local then answers a first DescribeTable in more
       // than the production 3 s a try (seen in CI: an API that never started). As in docker/compose.ci.yaml.
@@ -154,7 +161,7 @@ final class ChaosStack implements AutoCloseable {
   /** Starts an API process on {@code port} (returns at once). */
   ServiceProcess startApi(String name, int port, Map<String, String> overrides) {
     return start(new ServiceProcess.Spec(ServiceProcess.Kind.API, name, OptionalInt.of(port),
-        ServiceProcess.merge(env, overrides), logbackConfig));
+        withManagementPort(ServiceProcess.merge(env, overrides)), logbackConfigs.get(ServiceProcess.Kind.API)));
   }
 
   /** Starts a worker process (returns at once). */
@@ -165,7 +172,16 @@ final class ChaosStack implements AutoCloseable {
   /** Starts a worker process with these JVM options too, e.g. its own {@code -Xmx} (returns at once). */
   ServiceProcess startWorker(String name, Map<String, String> overrides, List<String> jvmOptions) {
     return start(new ServiceProcess.Spec(ServiceProcess.Kind.WORKER, name, OptionalInt.empty(),
-        ServiceProcess.merge(env, overrides), logbackConfig, jvmOptions));
+        withManagementPort(ServiceProcess.merge(env, overrides)), logbackConfigs.get(ServiceProcess.Kind.WORKER),
+        jvmOptions));
+  }
+
+  /** A free management port for a new process, unless the test chose one. */
+  private static Map<String, String> withManagementPort(Map<String, String> env) {
+    if ("0".equals(env.get("IMAGERY_MANAGEMENT_PORT"))) {
+      env.put("IMAGERY_MANAGEMENT_PORT", Integer.toString(ServiceProcess.freePort()));
+    }
+    return env;
   }
 
   /** Starts {@code dead} again: same settings and port, a log file of its own. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import java.time.Duration;
@@ -85,6 +86,7 @@ class JobDeadlineTest {
     assertThat(processed.state()).as("the worker goes on serving").isEqualTo(ImageState.PROCESSED);
     Poll.await("the next job's message to be deleted", Duration.ofSeconds(30), stack::jobs,
         counts -> counts.total() == 0);
+    Scrape metrics = worker.metrics();
     // The whole log, up to the exit: a heartbeat still running would have extended (or failed to extend) since.
     worker.stopGracefully(Duration.ofSeconds(60));
 
@@ -101,7 +103,12 @@ class JobDeadlineTest {
         + " than " + JOB_TIMEOUT_SECONDS + " s"))).as("failed once, on that receive").hasSize(1);
     assertThat(worker.logLines(Pattern.compile("image=" + hanging + " .*(nothing to do|will retry)")))
         .as("never received again, never retried").isEmpty();
-    int nextAt = indexOf(lines, Pattern.compile("image=" + next + " .*receive=1 .*processed in"));
+    assertThat(metrics.sum("imagery_worker_images_failed_total", "reason", "deadline")).isEqualTo(1);
+    assertThat(metrics.sum("imagery_worker_images_failed_total")).as("failures of any reason").isEqualTo(1);
+    assertThat(metrics.sum("imagery_worker_images_processed_total")).as("the next image").isEqualTo(1);
+    // Any receive: on a machine loaded far past its cores, the next image's own first attempt can outlast the short
+    // deadline this test sets; what is asserted is that the same worker served it after the cut.
+    int nextAt = indexOf(lines, Pattern.compile("image=" + next + " .*receive=\\d+ .*processed in"));
     assertThat(nextAt).as("the next image, by the same worker, after the deadline").isGreaterThan(deadlineAt);
     assertThat(stack.keys("processed/" + hanging + "/")).as("nothing stored for the cut image").isEmpty();
     assertThat(stack.deadLetters().total()).isZero();

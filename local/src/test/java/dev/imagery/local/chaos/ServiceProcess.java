@@ -1,7 +1,10 @@
 package dev.imagery.local.chaos;
 
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -73,6 +76,9 @@ final class ServiceProcess implements AutoCloseable {
   private final Spec spec;
   private final Process process;
   private final Path log;
+  /** The log rendered as text so far ({@link #logText()}), and how many of its bytes that covers. */
+  private final StringBuilder rendered = new StringBuilder();
+  private long renderedBytes;
 
   private ServiceProcess(Spec spec, Process process, Path log) {
     this.spec = spec;
@@ -132,6 +138,34 @@ final class ServiceProcess implements AutoCloseable {
     return spec.port().orElseThrow(() -> new IllegalStateException(spec.name() + " has no port"));
   }
 
+  /** The management port (/metrics; the worker's liveness), fixed by the spec so that a restart keeps it. */
+  int managementPort() {
+    String port = spec.env().get("IMAGERY_MANAGEMENT_PORT");
+    if (port == null || port.equals("0")) {
+      throw new IllegalStateException(spec.name() + " has no fixed management port");
+    }
+    return Integer.parseInt(port);
+  }
+
+  /** {@code GET /metrics} on the management port, parsed; fails if it does not answer 200 in the text format. */
+  Scrape metrics() {
+    try {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(
+              URI.create("http://127.0.0.1:" + managementPort() + "/metrics"))
+          .timeout(Duration.ofSeconds(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+      String type = response.headers().firstValue("Content-Type").orElse("");
+      if (response.statusCode() != 200 || !type.startsWith("text/plain; version=0.0.4")) {
+        throw new AssertionError(spec.name() + " /metrics answered " + response.statusCode() + " " + type);
+      }
+      return Scrape.parse(response.body());
+    } catch (IOException e) {
+      throw new UncheckedIOException(spec.name() + " /metrics did not answer", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   long pid() {
     return process.pid();
   }
@@ -171,10 +205,39 @@ final class ServiceProcess implements AutoCloseable {
     return matcher;
   }
 
-  String logText() {
+  /**
+   * The log as text: each JSON line (the services' format) rendered as the text format renders it, {@code time level
+   * [thread] logger trace=… - message} and its stack trace, so that tests match the words of the messages; any other
+   * line (the JVM's own, say) as it is. Rendered once per line, as the file grows.
+   */
+  synchronized String logText() {
+    try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+      file.seek(renderedBytes);
+      byte[] added = new byte[(int) Math.max(0, file.length() - renderedBytes)];
+      file.readFully(added);
+      int end = added.length;
+      while (end > 0 && added[end - 1] != '\n') {
+        end--;
+      }
+      // Lenient decoding: a line may be half written; it stays unrendered until it ends.
+      for (String line : new String(added, 0, end, StandardCharsets.UTF_8).split("\n", -1)) {
+        if (!line.isEmpty()) {
+          LogLines.render(line, rendered);
+        }
+      }
+      renderedBytes += end;
+      return rendered + new String(added, end, added.length - end, StandardCharsets.UTF_8);
+    } catch (java.io.FileNotFoundException e) {
+      return "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The log's JSON lines as objects (lines that are not JSON, and a line half written, left out). */
+  List<JsonNode> logEvents() {
     try {
-      // Lenient decoding: a line may be half written.
-      return new String(Files.readAllBytes(log), StandardCharsets.UTF_8);
+      return LogLines.events(Files.readAllLines(log, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

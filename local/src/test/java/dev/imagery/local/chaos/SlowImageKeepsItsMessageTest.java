@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import java.time.Duration;
@@ -67,6 +68,8 @@ class SlowImageKeepsItsMessageTest {
     // Committed is not yet done: the job still deletes its message. Stop only once it is gone.
     Poll.await("the job's message to be deleted", Duration.ofSeconds(30), stack::jobs,
         counts -> counts.inFlight() == 0 && counts.visible() == 0);
+    // The one image of the test: the workers' counts are its own.
+    List<Scrape> metrics = List.of(worker1.metrics(), worker2.metrics());
     // SIGTERM lets a worker finish what it holds: a second copy of the job, had one been received, would be
     // finished (and logged) before the worker exits.
     worker1.stopGracefully(Duration.ofSeconds(60));
@@ -78,10 +81,13 @@ class SlowImageKeepsItsMessageTest {
         .satisfies(line -> assertThat(line).contains(" receive=1 "));
     assertThat(processingMillis(done.get(0))).as("the job outlived its visibility timeout 4 times")
         .isGreaterThanOrEqualTo(SLOW.toMillis());
-    assertThat(stack.workerLogLines(Pattern.compile("image=" + id + " .*visibility extended")))
-        .as("heartbeats while the job ran").hasSizeGreaterThanOrEqualTo(3);
-    assertThat(stack.workerLogLines(Pattern.compile("image=" + id + " .*nothing to do")))
-        .as("no worker received the message a second time").isEmpty();
+    assertThat(total(metrics, "imagery_worker_visibility_extensions_total", "outcome", "extended"))
+        .as("heartbeats while the job ran").isGreaterThanOrEqualTo(3);
+    assertThat(total(metrics, "imagery_worker_visibility_extensions_total", "outcome", "error")).isZero();
+    assertThat(total(metrics, "imagery_worker_queue_wait_seconds_count"))
+        .as("receives of the message by either worker: one").isEqualTo(1);
+    assertThat(total(metrics, "imagery_worker_jobs_skipped_total")).as("jobs acknowledged without work").isZero();
+    assertThat(total(metrics, "imagery_worker_images_processed_total")).as("commits").isEqualTo(1);
     assertThat(stack.workerLogLines(Pattern.compile("worker stopping: 0 jobs in flight")))
         .as("both workers idle at the end: neither held a copy of the job").hasSize(2);
   }
@@ -146,6 +152,10 @@ class SlowImageKeepsItsMessageTest {
     assertProcessedOnce(id, processed);
     assertThat(stack.workerLogLines(Pattern.compile("image=" + id + " .*processed in")))
         .singleElement().satisfies(line -> assertThat(line).startsWith("worker-2: ").contains(" receive=2 "));
+  }
+
+  private static double total(List<Scrape> scrapes, String name, String... labels) {
+    return scrapes.stream().mapToDouble(scrape -> scrape.sum(name, labels)).sum();
   }
 
   private String upload() {

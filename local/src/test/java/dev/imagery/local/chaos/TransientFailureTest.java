@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageState;
 import java.time.Duration;
@@ -71,6 +72,11 @@ class TransientFailureTest {
     List<String> retries = worker.logLines(Pattern.compile("image=" + failing + " message=\\S+ receive=\\d+ failed,"
         + " will retry"));
     assertThat(retries).as("retried after each receive but the last").hasSize(MAX_RECEIVE_COUNT - 1);
+    Scrape metrics = worker.metrics();
+    assertThat(metrics.sum("imagery_worker_job_retries_total")).as("retries the worker counted")
+        .isEqualTo(MAX_RECEIVE_COUNT - 1);
+    assertThat(metrics.sum("imagery_worker_images_failed_total", "reason", "receives_exhausted")).isEqualTo(1);
+    assertThat(metrics.sum("imagery_worker_images_failed_total")).as("failures of any reason").isEqualTo(1);
     ImageRecord otherDone = Poll.await("image " + other + " to be final", Duration.ofSeconds(60),
         () -> stack.record(other).orElseThrow(), record -> record.state() != ImageState.UPLOADED);
     assertThat(otherDone.state()).as("the other image, same worker").isEqualTo(ImageState.PROCESSED);

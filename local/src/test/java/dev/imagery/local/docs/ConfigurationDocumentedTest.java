@@ -30,7 +30,8 @@ class ConfigurationDocumentedTest {
             String name = path.getFileName().toString();
             if (name.endsWith(".java")) {
               collect(JAVA_NAME, path, read);
-            } else if (name.equals("logback.xml")) {
+            } else if (name.endsWith(".xml") && path.toString().contains("/src/main/resources/")) {
+              // logback.xml and what it includes (shared's imagery-console.xml)
               collect(LOGBACK_NAME, path, read);
             }
           });

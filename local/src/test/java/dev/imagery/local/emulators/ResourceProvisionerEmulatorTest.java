@@ -40,6 +40,7 @@ import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.s3.model.Bucket;
 import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -59,7 +60,8 @@ class ResourceProvisionerEmulatorTest {
 
   /** What a run that finds everything may call. */
   private static final Set<String> READS = Set.of("DynamoDb:DescribeTable", "DynamoDb:DescribeContinuousBackups",
-      "Sqs:GetQueueUrl", "Sqs:GetQueueAttributes", "S3:HeadBucket", "S3:GetBucketLifecycleConfiguration");
+      "DynamoDb:DescribeTimeToLive", "Sqs:GetQueueUrl", "Sqs:GetQueueAttributes", "S3:HeadBucket",
+      "S3:GetBucketLifecycleConfiguration");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -87,7 +89,8 @@ class ResourceProvisionerEmulatorTest {
   void freshResourcesGetTheSettingsOfTheProductionTemplate() throws Exception {
     ResourceNames names = freshNames(4, 75);
     List<String> made = provisionRecording(names);
-    assertThat(made).contains("DynamoDb:CreateTable", "DynamoDb:UpdateContinuousBackups", "Sqs:CreateQueue",
+    assertThat(made).contains("DynamoDb:CreateTable", "DynamoDb:UpdateContinuousBackups",
+        "DynamoDb:DescribeTimeToLive", "DynamoDb:UpdateTimeToLive", "Sqs:CreateQueue",
         "S3:CreateBucket", "S3:PutPublicAccessBlock", "S3:PutBucketEncryption", "S3:GetBucketLifecycleConfiguration");
     // S3Proxy refuses the lifecycle read (501), so the rule is never put there.
     assertThat(made).doesNotContain("S3:PutBucketLifecycleConfiguration");
@@ -102,6 +105,12 @@ class ResourceProvisionerEmulatorTest {
     assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(ResourceProvisionerEmulatorTest::isAwaitingIndex);
     assertRefused(clients.dynamoDb().describeContinuousBackups(b -> b.tableName(names.table())),
         400, "UnknownOperationException");
+    // DynamoDB Local keeps time to live (and reports it), though it never deletes an expired item itself.
+    assertThat(await(clients.dynamoDb().describeTimeToLive(b -> b.tableName(names.table()))).timeToLiveDescription())
+        .satisfies(ttl -> {
+          assertThat(ttl.timeToLiveStatus()).isEqualTo(TimeToLiveStatus.ENABLED);
+          assertThat(ttl.attributeName()).isEqualTo(ImageRecord.EXPIRES_AT);
+        });
 
     // ElasticMQ takes MessageRetentionPeriod and SqsManagedSseEnabled on CreateQueue but reports neither.
     ProvisionedResources queues = await(clients.provisioner().ensureQueues(names));
@@ -151,7 +160,7 @@ class ResourceProvisionerEmulatorTest {
     await(clients.s3().createBucket(b -> b.bucket(names.bucket())));
 
     List<String> made = provisionRecording(names);
-    assertThat(made).contains("DynamoDb:UpdateTable", "S3:GetBucketLifecycleConfiguration")
+    assertThat(made).contains("DynamoDb:UpdateTable", "DynamoDb:UpdateTimeToLive", "S3:GetBucketLifecycleConfiguration")
         .doesNotContain("DynamoDb:CreateTable", "DynamoDb:UpdateContinuousBackups", "S3:CreateBucket",
             "S3:PutPublicAccessBlock", "S3:PutBucketEncryption");
     assertThat(made).as("only the job queue is created").containsOnlyOnce("Sqs:CreateQueue");
@@ -159,6 +168,8 @@ class ResourceProvisionerEmulatorTest {
     TableDescription table = await(clients.dynamoDb().describeTable(b -> b.tableName(names.table()))).table();
     assertThat(table.globalSecondaryIndexes()).singleElement().satisfies(ResourceProvisionerEmulatorTest::isAwaitingIndex);
     assertThat(table.deletionProtectionEnabled()).as("deletion protection left off").isFalse();
+    assertThat(await(clients.dynamoDb().describeTimeToLive(b -> b.tableName(names.table()))).timeToLiveDescription()
+        .timeToLiveStatus()).as("time to live added, as the index is").isEqualTo(TimeToLiveStatus.ENABLED);
     assertThat(attributes(deadLetterUrl)).isEqualTo(deadLetterBefore);
     // No default encryption was added: S3Proxy answers as S3 does for a bucket without one.
     assertRefused(clients.s3().getBucketEncryption(b -> b.bucket(names.bucket())),

@@ -75,13 +75,16 @@ class LeastPrivilegeIT {
     assertRoleMatches("imagery-worker");
   }
 
+  /** The API touches the dead-letter queue only through its admin routes; the worker only reads its depth. */
   @Test
-  void onlyTheAdminRoutesTouchTheDeadLetterQueueAndTheirGrantsAreConditional() {
+  void theApisDeadLetterGrantsAreConditionalAndTheWorkersReadOnly() {
     RolePolicy api = TaskRoles.of(template).get("imagery-api");
     assertThat(api.unconditional()).noneMatch(grant -> grant.endsWith(" DeadLetterQueue"));
     assertThat(api.conditional()).isNotEmpty().allMatch(grant -> grant.endsWith(" DeadLetterQueue"));
     RolePolicy worker = TaskRoles.of(template).get("imagery-worker");
     assertThat(worker.conditional()).isEmpty();
+    assertThat(worker.unconditional()).filteredOn(grant -> grant.endsWith(" DeadLetterQueue"))
+        .containsExactlyInAnyOrder("sqs:GetQueueUrl DeadLetterQueue", "sqs:GetQueueAttributes DeadLetterQueue");
   }
 
   @Test

@@ -7,6 +7,7 @@ import dev.imagery.local.iam.RecordedCalls;
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
@@ -36,7 +37,8 @@ import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
  */
 class DeadLetterTest {
 
-  private static final String TOKEN = "test-admin-token";
+  /** At least 32 characters, or the API refuses to start. */
+  private static final String TOKEN = "test-admin-token-of-32-characters";
   private static final String QUEUE = "dlq-test-jobs";
   private static final String DEAD_LETTERS = "dlq-test-jobs-dlq";
 
@@ -54,6 +56,8 @@ class DeadLetterTest {
         "IMAGERY_DEAD_LETTER_QUEUE", DEAD_LETTERS,
         "IMAGERY_MAX_RECEIVE_COUNT", "2",
         "IMAGERY_RECEIVE_WAIT_SECONDS", "1",
+        // The worker's dead-letter gauge reads the queue every second.
+        "IMAGERY_DEAD_LETTER_POLL_SECONDS", "1",
         "IMAGERY_ADMIN_TOKEN", TOKEN));
     api = new ApiClient("http://127.0.0.1:" + stack.apiPort());
     adminPort = new ApiClient("http://127.0.0.1:" + stack.adminPort().orElseThrow());
@@ -84,8 +88,12 @@ class DeadLetterTest {
     ErrorStatusTest.assertError(none, 401, "UNAUTHORIZED");
     assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer");
     ErrorStatusTest.assertError(wrong, 401, "UNAUTHORIZED");
+    assertThat(none.headers().firstValue("X-Content-Type-Options")).contains("nosniff");
+    assertThat(admin("GET", "/admin/dead-letters", "Bearer " + TOKEN).headers().firstValue("X-Content-Type-Options"))
+        .contains("nosniff");
     ErrorStatusTest.assertError(TestStack.get().api.get("/admin/dead-letters"), 404, "NOT_FOUND");
     ErrorStatusTest.assertError(admin("GET", "/admin/dead-letters?limit=0", "Bearer " + TOKEN), 400, "INVALID_LIMIT");
+    assertThat(adminPort.get("/metrics").status()).as("/metrics beside them needs no bearer").isEqualTo(200);
   }
 
   @Test
@@ -98,6 +106,7 @@ class DeadLetterTest {
     assertThat(listed).hasSize(1);
     assertThat(listed.getJsonObject(0).getString("body")).isEqualTo("this is not a job");
     assertThat(size(DEAD_LETTERS)).as("listing leaves the messages in place").isEqualTo(1);
+    awaitDeadLetterGauge(1);
 
     // A real job that died during an outage: its image waits in uploaded, its job sits in the dead-letter queue.
     String id = stuckImage();
@@ -113,6 +122,14 @@ class DeadLetterTest {
         () -> size(DEAD_LETTERS), n -> n == 1);
     assertThat(admin("DELETE", "/admin/dead-letters", "Bearer " + TOKEN).status()).isEqualTo(204);
     Poll.await("an empty dead-letter queue", Duration.ofSeconds(30), () -> size(DEAD_LETTERS), n -> n == 0);
+    awaitDeadLetterGauge(0);
+  }
+
+  /** The worker's imagery_dead_letter_messages, which it reads from SQS every second here, comes to {@code n}. */
+  private static void awaitDeadLetterGauge(double n) {
+    ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.workerManagementPort());
+    Poll.await("the worker's dead-letter gauge to read " + n, Duration.ofSeconds(30),
+        () -> Scrape.of(worker).sum("imagery_dead_letter_messages"), value -> value == n);
   }
 
   private String stuckImage() throws Exception {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
+import dev.imagery.local.testing.Scrape;
 import dev.imagery.shared.image.ImageRecord;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
@@ -45,11 +46,15 @@ class ReconcilerTest {
             Clock.systemUTC().instant()))
         .await(30, TimeUnit.SECONDS);
     assertThat(new Backend(stack).pendingJobs()).as("no job was queued for it").isZero();
+    ApiClient worker = new ApiClient("http://127.0.0.1:" + stack.imagery.workerManagementPort());
+    double requeuesBefore = Scrape.of(worker).sum("imagery_reconciler_requeues_total");
 
     JsonObject processed = api.awaitState(id, "processed");
 
     assertThat(processed.getLong("version")).isEqualTo(2);
     assertThat(new Backend(stack).keys("processed/" + id + "/")).hasSize(2)
         .allMatch(key -> key.startsWith("processed/" + id + "/" + uploadId));
+    assertThat(Scrape.of(worker).sum("imagery_reconciler_requeues_total")).as("the reconciler's requeues")
+        .isGreaterThan(requeuesBefore);
   }
 }

@@ -1,6 +1,8 @@
 package dev.imagery.shared.aws;
 
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.metrics.AwsCallMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -18,6 +20,7 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
+import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -63,14 +66,27 @@ public final class AwsClients implements AutoCloseable {
 
   /**
    * The clients of one service. {@code caller} names it in the AWS call log ({@code IMAGERY_AWS_CALL_LOG}), which
-   * is why each service gets clients of its own even where two share a JVM.
+   * is why each service gets clients of its own even where two share a JVM. Their calls are not measured: for
+   * tools and the tests' own looks at the backend.
    */
   public static AwsClients create(ImageryConfig config, String caller) {
+    return create(config, caller, Optional.empty());
+  }
+
+  /** The clients of a service whose calls are measured into {@code metrics} ({@link AwsCallMetrics}). */
+  public static AwsClients create(ImageryConfig config, String caller, MeterRegistry metrics) {
+    return create(config, caller, Optional.of(metrics));
+  }
+
+  private static AwsClients create(ImageryConfig config, String caller, Optional<MeterRegistry> metrics) {
     ImageryConfig.Aws aws = config.aws();
     List<ExecutionInterceptor> interceptors = aws.callLog()
         .<ExecutionInterceptor>map(file -> new AwsCallLog(caller, config.resources(), file))
         .map(List::of)
         .orElse(List.of());
+    List<MetricPublisher> publishers = metrics.<MetricPublisher>map(AwsCallMetrics::new).map(List::of)
+        .orElse(List.of());
+    Overrides overrides = new Overrides(interceptors, publishers);
     SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
         .eventLoopGroupBuilder(SdkEventLoopGroup.builder().numberOfThreads(aws.ioThreads()))
         .maxConcurrency(aws.maxConnections())
@@ -84,16 +100,16 @@ public final class AwsClients implements AutoCloseable {
     Region region = Region.of(aws.region());
 
     DynamoDbAsyncClient dynamoDb = configure(DynamoDbAsyncClient.builder(), http, credentials, region,
-        aws.dynamoDbEndpoint(), aws.dynamoDbCallTimeout(), aws.dynamoDbAttemptTimeout(), interceptors).build();
+        aws.dynamoDbEndpoint(), aws.dynamoDbCallTimeout(), aws.dynamoDbAttemptTimeout(), overrides).build();
     SqsAsyncClient sqs = configure(SqsAsyncClient.builder(), http, credentials, region,
-        aws.sqsEndpoint(), aws.sqsCallTimeout(), aws.sqsAttemptTimeout(), interceptors).build();
+        aws.sqsEndpoint(), aws.sqsCallTimeout(), aws.sqsAttemptTimeout(), overrides).build();
     S3AsyncClient s3 = configure(S3AsyncClient.builder(), http, credentials, region,
-        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout(), interceptors)
+        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout(), overrides)
         // Emulators answer on one host name; real S3 keeps virtual-hosted style.
         .forcePathStyle(aws.s3Endpoint().isPresent())
         .build();
     S3AsyncClient s3Uploads = configure(S3AsyncClient.builder(), http, credentials, region,
-        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout(), interceptors)
+        aws.s3Endpoint(), aws.s3CallTimeout(), aws.s3AttemptTimeout(), overrides)
         .forcePathStyle(aws.s3Endpoint().isPresent())
         // Uploads stream with an unknown length, which only the multipart client accepts.
         .multipartEnabled(true)
@@ -124,7 +140,7 @@ public final class AwsClients implements AutoCloseable {
 
   private static <B extends AwsAsyncClientBuilder<B, ?> & software.amazon.awssdk.awscore.client.builder.AwsClientBuilder<B, ?>> B configure(
       B builder, SdkAsyncHttpClient http, AwsCredentialsProvider credentials, Region region,
-      Optional<URI> endpoint, Duration callTimeout, Duration attemptTimeout, List<ExecutionInterceptor> interceptors) {
+      Optional<URI> endpoint, Duration callTimeout, Duration attemptTimeout, Overrides overrides) {
     builder.httpClient(http)
         .credentialsProvider(credentials)
         .region(region)
@@ -132,10 +148,15 @@ public final class AwsClients implements AutoCloseable {
             .apiCallTimeout(callTimeout)
             .apiCallAttemptTimeout(attemptTimeout)
             .retryStrategy(RetryMode.STANDARD)
-            .executionInterceptors(interceptors)
+            .executionInterceptors(overrides.interceptors())
+            .metricPublishers(overrides.publishers())
             .build());
     endpoint.ifPresent(builder::endpointOverride);
     return builder;
+  }
+
+  /** What every client of one service shares: the call log, and the publisher of its call metrics. */
+  private record Overrides(List<ExecutionInterceptor> interceptors, List<MetricPublisher> publishers) {
   }
 
   /**

@@ -1,6 +1,11 @@
 package dev.imagery.shared.config;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +22,47 @@ final class Env {
   Optional<String> optional(String name) {
     String value = vars.get(name);
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+  }
+
+  /**
+   * A secret: the value of {@code name}, or the contents of the file that {@code name + "_FILE"} names (a mounted
+   * Kubernetes or Docker secret; surrounding whitespace, such as the final newline, is dropped). Setting both is an
+   * error. A file that does not exist reads as unset, so that an optional secret can be mounted whether it exists or
+   * not; an unreadable one stops the start. The value never appears in an error message.
+   */
+  Optional<String> secret(String name) {
+    Optional<String> direct = optional(name);
+    Optional<String> file = optional(name + "_FILE");
+    if (direct.isPresent() && file.isPresent()) {
+      throw new IllegalArgumentException("set " + name + " or " + name + "_FILE, not both");
+    }
+    if (file.isEmpty()) {
+      return direct;
+    }
+    try {
+      String content = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8).strip();
+      if (content.isEmpty()) {
+        throw new IllegalArgumentException(name + "_FILE names an empty file: " + file.get());
+      }
+      return Optional.of(content);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new IllegalArgumentException(name + "_FILE names a file that cannot be read: " + file.get() + " ("
+          + e + ")");
+    }
+  }
+
+  /** {@link #secret}, which when set must be at least {@code minLength} characters long. */
+  Optional<String> secret(String name, int minLength) {
+    Optional<String> value = secret(name);
+    value.ifPresent(secret -> {
+      if (secret.length() < minLength) {
+        throw new IllegalArgumentException(name + " must be at least " + minLength + " characters long, got "
+            + secret.length() + ": use a random one, e.g. `openssl rand -hex 32`");
+      }
+    });
+    return value;
   }
 
   String string(String name, String defaultValue) {

@@ -32,18 +32,34 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
       Optional<Path> callLog) {
   }
 
-  /** The table, queues and bucket; created on start when {@code createIfMissing}. */
+  /**
+   * The table, queues and bucket; created on start when {@code createIfMissing}.
+   *
+   * @param retentionDays how long an image is kept after its creation (its record by the table's TTL, its objects by
+   *                      the bucket's lifecycle rules); 0 keeps images until they are deleted
+   */
   public record Resources(
       String table,
       String queue,
       String deadLetterQueue,
       String bucket,
       int maxReceiveCount,
-      boolean createIfMissing) {
+      boolean createIfMissing,
+      int retentionDays) {
+
+    /** {@link #retentionDays} as a duration; zero when images are kept until deleted. */
+    public Duration retention() {
+      return Duration.ofDays(retentionDays);
+    }
   }
 
-  /** {@code adminToken}: the bearer token of the /admin routes, which are off without one. */
+  /** The shortest admin token accepted: 32 characters, e.g. 16 random bytes in hex (128 bits). */
+  public static final int MIN_ADMIN_TOKEN_LENGTH = 32;
+
   /**
+   * @param adminToken              the bearer token of the /admin routes, which are off without one
+   *                                ({@code IMAGERY_ADMIN_TOKEN} or {@code IMAGERY_ADMIN_TOKEN_FILE}, at least
+   *                                {@link #MIN_ADMIN_TOKEN_LENGTH} characters)
    * @param uploadMemoryBudgetBytes what all uploads of one API instance may hold in memory at once (each holds up to
    *                                {@code AwsClients.UPLOAD_BUFFER_BYTES} of parts for S3, less when it is smaller)
    * @param uploadBudgetWait        how long an upload waits for room in that budget before it gets 503
@@ -113,10 +129,11 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
   }
 
   /**
-   * The port that no load balancer forwards to: the worker's liveness endpoint, and the API's admin routes (only with
-   * an admin token). Bound on the same address as the API.
+   * The port that no load balancer forwards to: both services' {@code /metrics}, the worker's liveness endpoint, and
+   * the API's admin routes (only with an admin token). Bound on the same address as the API.
+   * {@code deadLetterPoll}: how often the worker reads the dead-letter queue's depth for its metrics; zero never.
    */
-  public record Management(String host, int port) {
+  public record Management(String host, int port, Duration deadLetterPoll) {
   }
 
   /** Which library decodes and encodes JPEGs. */
@@ -135,12 +152,20 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
     PNG
   }
 
+  /** The console's log format; logback reads it (imagery-console.xml), this only checks it. */
+  public enum LogFormat {
+    JSON,
+    TEXT
+  }
+
   public static ImageryConfig fromEnv() {
     return fromEnv(System.getenv());
   }
 
   public static ImageryConfig fromEnv(Map<String, String> vars) {
     Env env = new Env(vars);
+    // Logback chose the format before this runs (and fell back to JSON on a typo); a typo still stops the process.
+    env.choice("IMAGERY_LOG_FORMAT", LogFormat.class, LogFormat.JSON);
     int receiveWait = env.integer("IMAGERY_RECEIVE_WAIT_SECONDS", 20, 0, 20);
     Duration sqsAttempt = env.millis("IMAGERY_SQS_ATTEMPT_TIMEOUT_MS", Duration.ofSeconds(receiveWait + 10L));
     if (sqsAttempt.toSeconds() <= receiveWait) {
@@ -170,12 +195,15 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         env.string("IMAGERY_DEAD_LETTER_QUEUE", "imagery-jobs-dlq"),
         env.string("IMAGERY_BUCKET", "imagery-images"),
         env.integer("IMAGERY_MAX_RECEIVE_COUNT", 5, 1, 1000),
-        env.bool("IMAGERY_CREATE_RESOURCES", false));
+        env.bool("IMAGERY_CREATE_RESOURCES", false),
+        // 0: kept until deleted. S3 lifecycle rules count whole days; 100 years is the ceiling.
+        env.integer("IMAGERY_RETENTION_DAYS", 0, 0, 36_500));
     Api api = new Api(
         env.string("IMAGERY_HOST", "0.0.0.0"),
         env.integer("PORT", 8080, 0, 65535),
         env.longValue("IMAGERY_MAX_UPLOAD_BYTES", 50L * 1024 * 1024, 1, Long.MAX_VALUE),
-        env.optional("IMAGERY_ADMIN_TOKEN"),
+        // From the environment or a mounted secret file; a short token is refused at start.
+        env.secret("IMAGERY_ADMIN_TOKEN", MIN_ADMIN_TOKEN_LENGTH),
         // Five uploads' worth of S3 parts (3 x 5 MiB each): the target of 64 MiB over one upload's own use.
         env.longValue("IMAGERY_UPLOAD_MEMORY_BUDGET_BYTES", 80L * 1024 * 1024, 16L * 1024 * 1024, 1L << 40),
         env.millis("IMAGERY_UPLOAD_BUDGET_WAIT_MS", Duration.ofSeconds(2)));
@@ -223,7 +251,8 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
             16L * 1024 * 1024, 1024L * 1024 * 1024 * 1024),
         // TurboJPEG where Debian's libturbojpeg-java is installed (the container images), else ImageIO.
         env.choice("IMAGERY_JPEG_CODEC", JpegCodecChoice.class, JpegCodecChoice.AUTO));
-    Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535));
+    Management management = new Management(api.host(), env.integer("IMAGERY_MANAGEMENT_PORT", 8081, 0, 65535),
+        Duration.ofSeconds(env.integer("IMAGERY_DEAD_LETTER_POLL_SECONDS", 60, 0, 3600)));
     // The worker finishes the jobs it holds on SIGTERM: give it what the orchestrator gives the pod, less a margin.
     Duration shutdown = Duration.ofSeconds(env.integer("IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600));
     return new ImageryConfig(aws, resources, api, worker, management, shutdown);

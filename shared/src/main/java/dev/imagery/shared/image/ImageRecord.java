@@ -76,18 +76,38 @@ public record ImageRecord(
   public static final String ATTEMPTS_STARTED = "attemptsStarted";
   public static final String ATTEMPTS_ENDED = "attemptsEnded";
 
+  /**
+   * The table's TTL attribute (epoch seconds), written by {@link ImageStore} beside every record when a retention is
+   * set ({@code IMAGERY_RETENTION_DAYS}): the record's creation plus the retention, so every write of a record
+   * carries the same value. DynamoDB deletes the item some time after it passes; the store treats the record as gone
+   * from that moment. Not part of the record: {@link #fromItem} ignores it.
+   */
+  public static final String EXPIRES_AT = "expiresAt";
+
   /** Times are kept at the precision DynamoDB stores them, so a record read back equals the one written. */
   public ImageRecord {
     createdAt = createdAt.truncatedTo(ChronoUnit.MILLIS);
     updatedAt = updatedAt.truncatedTo(ChronoUnit.MILLIS);
   }
 
-  /** The raw object of the latest accepted upload. */
-  public record Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt) {
+  /**
+   * The raw object of the latest accepted upload, and the W3C {@code traceparent} of the request that uploaded it,
+   * when known: the reconciler's requeue of its job carries that trace on, so a late job still logs under it.
+   */
+  public record Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt,
+                       Optional<String> traceparent) {
     public Upload {
       uploadedAt = uploadedAt.truncatedTo(ChronoUnit.MILLIS);
     }
+
+    /** An upload with no trace (tests, records written before traces). */
+    public Upload(String uploadId, String rawKey, String contentType, long size, String sha256, Instant uploadedAt) {
+      this(uploadId, rawKey, contentType, size, sha256, uploadedAt, Optional.empty());
+    }
   }
+
+  /** The item attribute of {@link Upload#traceparent()}. */
+  public static final String TRACEPARENT = "traceparent";
 
   /** The sepia result and its thumbnail. */
   public record Result(String resultKey, String contentType, String thumbnailKey, int width, int height,
@@ -105,6 +125,11 @@ public record ImageRecord(
     return upload.map(Upload::uploadId);
   }
 
+  /** This record, deleting from {@code now} on; what it held is kept so that its objects stay named. */
+  public ImageRecord deleting(Instant now) {
+    return new ImageRecord(id, ImageState.DELETING, version + 1, createdAt, now, upload, result, failureReason);
+  }
+
   public Map<String, AttributeValue> toItem() {
     Map<String, AttributeValue> item = new HashMap<>();
     item.put("id", s(id));
@@ -119,6 +144,7 @@ public record ImageRecord(
       item.put("rawSize", n(u.size()));
       item.put("rawSha256", s(u.sha256()));
       item.put("uploadedAt", n(u.uploadedAt().toEpochMilli()));
+      u.traceparent().ifPresent(trace -> item.put(TRACEPARENT, s(trace)));
     });
     result.ifPresent(r -> {
       item.put("resultKey", s(r.resultKey()));
@@ -143,7 +169,8 @@ public record ImageRecord(
         item.get("rawContentType").s(),
         Long.parseLong(item.get("rawSize").n()),
         item.get("rawSha256").s(),
-        millis(item.get("uploadedAt"))));
+        millis(item.get("uploadedAt")),
+        Optional.ofNullable(item.get(TRACEPARENT)).map(AttributeValue::s)));
     Optional<Result> result = Optional.ofNullable(item.get("resultKey")).map(r -> new Result(
         r.s(),
         item.get("resultContentType").s(),

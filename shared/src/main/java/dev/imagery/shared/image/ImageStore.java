@@ -4,7 +4,9 @@ import dev.imagery.shared.aws.SdkFutures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +17,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.DynamoDbAsyncClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.DescribeTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
@@ -28,6 +31,9 @@ import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
  * only where {@code version} is still the one it was decided on. A lost race, or a retried write whose first
  * attempt had applied after a timeout, fails its condition; the store then decides again on the item DynamoDB
  * returns with the failure, which makes every transition idempotent.
+ *
+ * <p>With a retention, every write carries the TTL attribute {@link ImageRecord#EXPIRES_AT} (creation + retention),
+ * and a record past it reads as gone, whether or not DynamoDB has deleted it yet (it does so within days).
  */
 public final class ImageStore {
 
@@ -40,12 +46,21 @@ public final class ImageStore {
   private final DynamoDbAsyncClient dynamoDb;
   private final String table;
   private final Clock clock;
+  /** Zero: records are kept until deleted. */
+  private final Duration retention;
 
+  /** A store whose records are kept until deleted. */
   public ImageStore(Vertx vertx, DynamoDbAsyncClient dynamoDb, String table, Clock clock) {
+    this(vertx, dynamoDb, table, clock, Duration.ZERO);
+  }
+
+  /** A store whose records expire {@code retention} after their creation ({@code Duration.ZERO}: never). */
+  public ImageStore(Vertx vertx, DynamoDbAsyncClient dynamoDb, String table, Clock clock, Duration retention) {
     this.vertx = vertx;
     this.dynamoDb = dynamoDb;
     this.table = table;
     this.clock = clock;
+    this.retention = retention;
   }
 
   /** The outcome of a transition: the record as it now stands, and whether this call wrote it. */
@@ -57,7 +72,7 @@ public final class ImageStore {
     ImageRecord record = ImageRecord.created(id, clock.instant());
     return SdkFutures.call(vertx, () -> dynamoDb.putItem(PutItemRequest.builder()
             .tableName(table)
-            .item(record.toItem())
+            .item(itemOf(record))
             .conditionExpression("attribute_not_exists(id)")
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
             .build()))
@@ -67,15 +82,53 @@ public final class ImageStore {
             .orElseGet(() -> Future.failedFuture(err)));
   }
 
+  /** The record, in any state ({@code deleting} too); not found once it is removed or past its retention. */
   public Future<ImageRecord> get(String id) {
     return SdkFutures.call(vertx, () -> dynamoDb.getItem(GetItemRequest.builder()
             .tableName(table)
             .key(Map.of("id", AttributeValue.fromS(id)))
             .consistentRead(true)
             .build()))
-        .compose(response -> response.hasItem() && !response.item().isEmpty()
+        .compose(response -> response.hasItem() && !response.item().isEmpty() && !expired(response.item())
             ? Future.succeededFuture(ImageRecord.fromItem(response.item()))
             : Future.failedFuture(new ImageNotFoundException(id)));
+  }
+
+  /**
+   * The first step of a deletion: the image becomes {@code deleting}, whatever its state; already deleting is
+   * success. From then on every other write is refused (no upload, result or failure is recorded for it), so the
+   * objects can be deleted without a new one being referenced meanwhile. The record as it now stands.
+   */
+  public Future<ImageRecord> markDeleting(String id) {
+    return get(id).compose(current -> commit(current, now -> now.state() == ImageState.DELETING
+            ? Step.done()
+            : Step.write(now.deleting(clock.instant())), MAX_ROUNDS))
+        .map(Committed::record);
+  }
+
+  /**
+   * The last step of a deletion: removes the record of an image that is {@code deleting} (its objects are gone);
+   * already removed is success. A conditional {@code DeleteItem}, so it never removes an image that is not being
+   * deleted.
+   */
+  public Future<Void> remove(String id) {
+    return SdkFutures.call(vertx, () -> dynamoDb.deleteItem(DeleteItemRequest.builder()
+            .tableName(table)
+            .key(Map.of("id", AttributeValue.fromS(id)))
+            .conditionExpression("#state = :deleting")
+            .expressionAttributeNames(Map.of("#state", "state"))
+            .expressionAttributeValues(Map.of(":deleting", AttributeValue.fromS(ImageState.DELETING.wireName())))
+            .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+            .build()))
+        .<Void>mapEmpty()
+        .recover(err -> {
+          if (err instanceof ConditionalCheckFailedException failed && (!failed.hasItem() || failed.item().isEmpty())) {
+            return Future.succeededFuture(); // removed already: a repeated or concurrent delete
+          }
+          return currentItem(err)
+              .map(other -> Future.<Void>failedFuture(new TransitionConflictException(other, ImageState.DELETING)))
+              .orElseGet(() -> Future.failedFuture(err));
+        });
   }
 
   /**
@@ -84,6 +137,9 @@ public final class ImageStore {
    */
   public Future<Committed> markUploaded(String id, ImageRecord.Upload upload) {
     return get(id).compose(current -> commit(current, now -> {
+      if (now.state() == ImageState.DELETING) {
+        return Step.refuse(new TransitionConflictException(now, ImageState.UPLOADED));
+      }
       if (now.uploadId().filter(upload.uploadId()::equals).isPresent()) {
         return Step.done();
       }
@@ -148,8 +204,14 @@ public final class ImageStore {
    * A requeue claim's outcome: whether this caller won the due point, and how many requeues the current upload has
    * had, this one included (meaningful when claimed).
    */
-  public record Claim(boolean claimed, int requeues) {
-    static final Claim LOST = new Claim(false, 0);
+  public record Claim(boolean claimed, int requeues, Optional<String> traceparent) {
+    static final Claim LOST = new Claim(false, 0, Optional.empty());
+
+    /** Read from the item the claim returned (all of it: the requeue carries the upload's trace on). */
+    static Claim won(Map<String, AttributeValue> item) {
+      return new Claim(true, ImageStore.requeues(item),
+          Optional.ofNullable(item.get(ImageRecord.TRACEPARENT)).map(AttributeValue::s));
+    }
   }
 
   /**
@@ -177,17 +239,18 @@ public final class ImageStore {
                 ":due", ImageRecord.n(due.toEpochMilli()),
                 ":token", AttributeValue.fromS(token),
                 ":one", ImageRecord.n(1)))
-            .returnValues(ReturnValue.UPDATED_NEW)
+            // The whole item, not only the counters: its traceparent goes with the requeued job.
+            .returnValues(ReturnValue.ALL_NEW)
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
             .build()))
-        .map(done -> new Claim(true, requeues(done.attributes())))
+        .map(done -> Claim.won(done.attributes()))
         .recover(err -> {
           if (err instanceof ConditionalCheckFailedException failed) {
             boolean ours = failed.hasItem() && failed.item().containsKey(REQUEUE_CLAIM)
                 && token.equals(failed.item().get(REQUEUE_CLAIM).s());
             LOG.debug("image={} upload={} requeue for due point {} {}", waiting.imageId(), waiting.uploadId(),
                 due, ours ? "claimed by our own earlier attempt" : "already claimed, or no longer waiting");
-            return Future.succeededFuture(ours ? new Claim(true, requeues(failed.item())) : Claim.LOST);
+            return Future.succeededFuture(ours ? Claim.won(failed.item()) : Claim.LOST);
           }
           return Future.failedFuture(err);
         });
@@ -253,7 +316,7 @@ public final class ImageStore {
     ImageRecord next = step.next();
     return SdkFutures.call(vertx, () -> dynamoDb.putItem(PutItemRequest.builder()
             .tableName(table)
-            .item(next.toItem())
+            .item(itemOf(next))
             .conditionExpression("#version = :expected")
             .expressionAttributeNames(Map.of("#version", "version"))
             .expressionAttributeValues(Map.of(":expected", ImageRecord.n(current.version())))
@@ -261,6 +324,10 @@ public final class ImageStore {
             .build()))
         .map(done -> new Committed(next, current, true))
         .recover(err -> {
+          if (err instanceof ConditionalCheckFailedException failed && (!failed.hasItem() || failed.item().isEmpty())) {
+            // No item to compare with: it was removed (deleted) since we read it. Nothing was written.
+            return Future.failedFuture(new ImageNotFoundException(current.id()));
+          }
           Optional<ImageRecord> latest = currentItem(err);
           if (latest.isEmpty()) {
             return Future.failedFuture(err);
@@ -273,6 +340,24 @@ public final class ImageStore {
               current.id(), current.version(), latest.get().version());
           return commit(latest.get(), decide, roundsLeft - 1);
         });
+  }
+
+  /** The record's item, with its expiry when a retention is set (the same on every write: creation + retention). */
+  private Map<String, AttributeValue> itemOf(ImageRecord record) {
+    Map<String, AttributeValue> item = record.toItem();
+    if (retention.isZero()) {
+      return item;
+    }
+    Map<String, AttributeValue> withExpiry = new HashMap<>(item);
+    withExpiry.put(ImageRecord.EXPIRES_AT, ImageRecord.n(record.createdAt().plus(retention).getEpochSecond()));
+    return withExpiry;
+  }
+
+  /** Past its expiry: DynamoDB may keep an expired item for days before its TTL sweep deletes it. */
+  private boolean expired(Map<String, AttributeValue> item) {
+    AttributeValue expiresAt = item.get(ImageRecord.EXPIRES_AT);
+    return expiresAt != null && expiresAt.n() != null
+        && Long.parseLong(expiresAt.n()) <= clock.instant().getEpochSecond();
   }
 
   private static Optional<ImageRecord> currentItem(Throwable err) {

@@ -12,6 +12,7 @@ import java.util.Objects;
  * @param bucket the S3 bucket
  * @param maxReceiveCount receives before SQS moves a message to the dead-letter queue (1 to 1000)
  * @param visibilityTimeoutSeconds the job queue's default visibility timeout (0 to 43200)
+ * @param retentionDays days after which the bucket's lifecycle rules expire the image objects; 0: never
  */
 public record ResourceNames(
     String table,
@@ -19,7 +20,14 @@ public record ResourceNames(
     String deadLetterQueue,
     String bucket,
     int maxReceiveCount,
-    int visibilityTimeoutSeconds) {
+    int visibilityTimeoutSeconds,
+    int retentionDays) {
+
+  /** Resources whose images are kept until deleted. */
+  public ResourceNames(String table, String queue, String deadLetterQueue, String bucket, int maxReceiveCount,
+                       int visibilityTimeoutSeconds) {
+    this(table, queue, deadLetterQueue, bucket, maxReceiveCount, visibilityTimeoutSeconds, 0);
+  }
 
   public ResourceNames {
     requireName(table, "table");
@@ -35,6 +43,9 @@ public record ResourceNames(
     if (visibilityTimeoutSeconds < 0 || visibilityTimeoutSeconds > 43_200) {
       throw new IllegalArgumentException(
           "visibilityTimeoutSeconds must be 0..43200 (SQS limit), was " + visibilityTimeoutSeconds);
+    }
+    if (retentionDays < 0) {
+      throw new IllegalArgumentException("retentionDays must be 0 (keep) or more, was " + retentionDays);
     }
   }
 

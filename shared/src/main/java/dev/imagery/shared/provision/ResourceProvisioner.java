@@ -15,13 +15,14 @@ import software.amazon.awssdk.services.sqs.SqsAsyncClient;
  *
  * <p>Plain SDK code on the async clients' {@link CompletableFuture}s: no Vert.x, nothing blocks. Existing resources
  * are not modified, with two exceptions that are additive and idempotent: a table without the
- * {@code awaiting-index} gets it, and a bucket with no lifecycle configuration gets the abort rule. Settings that
+ * {@code awaiting-index} gets it (and time to live when it is off), and a bucket with no lifecycle configuration, or
+ * only Imagery's own rules, gets Imagery's rules (the abort rule, and the retention's expiry rules). Settings that
  * differ from the wanted ones are logged at WARN. What an emulator does not implement at all (S3Proxy's 501
  * NotImplemented, DynamoDB Local's UnknownOperationException) is logged at INFO and skipped; nothing else is.
  *
  * <p>Run only when IMAGERY_CREATE_RESOURCES is true ({@code ResourceSetup}). Beyond the services' own rights it
  * needs, on the table: {@code dynamodb:DescribeTable, CreateTable, UpdateTable, UpdateContinuousBackups,
- * DescribeContinuousBackups}; on both queues: {@code sqs:GetQueueUrl, CreateQueue, GetQueueAttributes}; on the
+ * DescribeContinuousBackups, DescribeTimeToLive, UpdateTimeToLive}; on both queues: {@code sqs:GetQueueUrl, CreateQueue, GetQueueAttributes}; on the
  * bucket: {@code s3:ListBucket} (HeadBucket), {@code s3:CreateBucket, PutBucketPublicAccessBlock,
  * PutEncryptionConfiguration, GetLifecycleConfiguration, PutLifecycleConfiguration}. No KMS rights: SQS and S3
  * encrypt with their own managed keys, and the table's AWS managed key (aws/dynamodb) lets the account's
@@ -52,7 +53,7 @@ public final class ResourceProvisioner {
     Objects.requireNonNull(names, "names");
     CompletableFuture<Void> tableReady = ensureTable(names.table());
     CompletableFuture<ProvisionedResources> queuesReady = ensureQueues(names);
-    CompletableFuture<Void> bucketReady = ensureBucket(names.bucket());
+    CompletableFuture<Void> bucketReady = ensureBucket(names.bucket(), names.retentionDays());
     return CompletableFuture.allOf(tableReady, queuesReady, bucketReady)
         .handle((ignored, error) -> {
           if (error != null) {
@@ -74,6 +75,11 @@ public final class ResourceProvisioner {
 
   /** The bucket, in the client's region: private, SSE-S3, incomplete multipart uploads aborted after a day. */
   public CompletableFuture<Void> ensureBucket(String bucketName) {
-    return bucket.ensure(bucketName);
+    return ensureBucket(bucketName, 0);
+  }
+
+  /** {@link #ensureBucket(String)}, whose image objects expire {@code retentionDays} after they were written (0: never). */
+  public CompletableFuture<Void> ensureBucket(String bucketName, int retentionDays) {
+    return bucket.ensure(bucketName, retentionDays);
   }
 }

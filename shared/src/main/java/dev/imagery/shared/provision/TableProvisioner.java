@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.ContinuousBackupsUnavailableException;
 import software.amazon.awssdk.services.dynamodb.model.CreateGlobalSecondaryIndexAction;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndexUpdate;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
@@ -29,14 +30,19 @@ import software.amazon.awssdk.services.dynamodb.model.ResourceNotFoundException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
+import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
 import software.amazon.awssdk.services.dynamodb.waiters.DynamoDbAsyncWaiter;
 
 /**
  * The DynamoDB table, as the production template has it: hash key {@code id} (S), on demand, the
- * {@code awaiting-index}, deletion protection, encryption with the AWS managed key, and point-in-time recovery.
+ * {@code awaiting-index}, deletion protection, encryption with the AWS managed key, point-in-time recovery, and
+ * time to live on {@code expiresAt} (the retention, {@link ImageRecord#EXPIRES_AT}).
  *
- * <p>A table that exists is left as it is, with one exception kept from before: a missing {@code awaiting-index}
- * is added, because the reconciler cannot run without it. Missing protection or recovery is logged at WARN.
+ * <p>A table that exists is left as it is, with two additive exceptions: a missing {@code awaiting-index} is added,
+ * because the reconciler cannot run without it, and time to live is turned on when it is off, because expired
+ * records would otherwise never leave. TTL is on whatever the retention: only records written with a retention carry
+ * the attribute. Missing protection or recovery, or TTL on another attribute, is logged at WARN.
  */
 final class TableProvisioner {
 
@@ -75,7 +81,8 @@ final class TableProvisioner {
     CompletableFuture<Void> indexed = hasAwaitingIndex(description)
         ? active
         : active.thenCompose(ready -> addAwaitingIndex(table));
-    return indexed.thenCompose(ready -> warnIfNoPointInTimeRecovery(table));
+    return indexed.thenCompose(ready -> ensureTimeToLive(table))
+        .thenCompose(ready -> warnIfNoPointInTimeRecovery(table));
   }
 
   private CompletableFuture<Void> create(String table) {
@@ -105,7 +112,50 @@ final class TableProvisioner {
           throw rethrow(error);
         })
         .thenCompose(createdHere -> waitUntilActive(table)
-            .thenCompose(active -> createdHere ? enablePointInTimeRecovery(table) : active()));
+            .thenCompose(active -> createdHere ? enablePointInTimeRecovery(table) : active())
+            .thenCompose(recovered -> ensureTimeToLive(table)));
+  }
+
+  /**
+   * Time to live on {@link ImageRecord#EXPIRES_AT}: turned on when off; left alone (WARN) when on for another
+   * attribute, which DynamoDB allows only one of. Two processes may race to turn it on: the loser's "already enabled"
+   * refusal is success.
+   */
+  private CompletableFuture<Void> ensureTimeToLive(String table) {
+    return Calls.unlessUnimplemented(() -> dynamoDb.describeTimeToLive(b -> b.tableName(table))
+            .thenCompose(described -> {
+              TimeToLiveDescription ttl = described.timeToLiveDescription();
+              TimeToLiveStatus status = ttl == null ? TimeToLiveStatus.DISABLED : ttl.timeToLiveStatus();
+              boolean on = status == TimeToLiveStatus.ENABLED || status == TimeToLiveStatus.ENABLING;
+              if (on && ImageRecord.EXPIRES_AT.equals(ttl.attributeName())) {
+                return active();
+              }
+              if (on) {
+                LOG.warn("DynamoDB table {} has time to live on attribute {} where Imagery expects {}: records will"
+                    + " not expire (left unchanged)", table, ttl.attributeName(), ImageRecord.EXPIRES_AT);
+                return active();
+              }
+              return enableTimeToLive(table);
+            }))
+        .thenAccept(refused -> refused.ifPresent(why -> LOG.info(
+            "The DynamoDB endpoint does not support time to live ({}): table {} has none (an emulator; AWS always"
+                + " supports it)", why, table)));
+  }
+
+  private CompletableFuture<Void> enableTimeToLive(String table) {
+    return call(() -> dynamoDb.updateTimeToLive(b -> b.tableName(table)
+            .timeToLiveSpecification(t -> t.attributeName(ImageRecord.EXPIRES_AT).enabled(true))))
+        .handle((updated, error) -> {
+          if (error == null) {
+            LOG.info("Turned on time to live ({}) of DynamoDB table {}", ImageRecord.EXPIRES_AT, table);
+          } else if (unwrap(error) instanceof DynamoDbException refused && refused.getMessage() != null
+              && refused.getMessage().contains("already enabled")) {
+            LOG.info("Time to live of DynamoDB table {} was turned on by another process", table);
+          } else {
+            throw rethrow(error);
+          }
+          return null;
+        });
   }
 
   private CompletableFuture<Void> enablePointInTimeRecovery(String table) {

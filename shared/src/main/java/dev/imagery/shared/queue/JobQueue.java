@@ -1,22 +1,33 @@
 package dev.imagery.shared.queue;
 
 import dev.imagery.shared.aws.SdkFutures;
+import dev.imagery.shared.logging.LogContext;
+import dev.imagery.shared.logging.TraceParent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityRequest;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageRequest;
 import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
 import software.amazon.awssdk.services.sqs.model.GetQueueUrlRequest;
 import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
 import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
 import software.amazon.awssdk.services.sqs.model.PurgeQueueRequest;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageRequest;
 import software.amazon.awssdk.services.sqs.model.SendMessageRequest;
 
-/** The job queue: the API sends, the worker receives, extends, deletes. */
+/**
+ * The job queue: the API sends, the worker receives, extends, deletes. A job carries the trace of whoever sent it
+ * (the upload's request, or the reconciler's requeue) in the message attribute {@value TraceParent#HEADER}, so that
+ * the worker's lines for it log the same trace id.
+ */
 public final class JobQueue {
 
   private final Vertx vertx;
@@ -39,9 +50,21 @@ public final class JobQueue {
     return url;
   }
 
-  /** Sends a job; returns the SQS message id. */
+  /**
+   * Sends a job, with the current request's or job's trace ({@link LogContext#trace()}) as its
+   * {@value TraceParent#HEADER} attribute when there is one; returns the SQS message id.
+   */
   public Future<String> send(JobMessage job) {
-    return sendBody(job.toJson());
+    Optional<TraceParent> trace = LogContext.trace();
+    return SdkFutures.call(vertx, () -> sqs.sendMessage(SendMessageRequest.builder()
+            .queueUrl(url)
+            .messageBody(job.toJson())
+            .messageAttributes(trace
+                .map(t -> Map.of(TraceParent.HEADER, MessageAttributeValue.builder()
+                    .dataType("String").stringValue(t.header()).build()))
+                .orElse(Map.of()))
+            .build()))
+        .map(response -> response.messageId());
   }
 
   /** Sends a body as it is (a dead letter going back, which may not even be a job). */
@@ -77,6 +100,7 @@ public final class JobQueue {
             .visibilityTimeout(visibilityTimeoutSeconds)
             .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
                 MessageSystemAttributeName.SENT_TIMESTAMP)
+            .messageAttributeNames(TraceParent.HEADER)
             .build()))
         .map(response -> response.messages());
   }
@@ -111,5 +135,27 @@ public final class JobQueue {
   public static int receiveCount(Message message) {
     String count = message.attributes().get(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT);
     return count == null ? 1 : Integer.parseInt(count);
+  }
+
+  /** The trace a received job was sent with; empty when it has none or a malformed one. */
+  public static Optional<TraceParent> trace(Message message) {
+    MessageAttributeValue value = message.messageAttributes().get(TraceParent.HEADER);
+    return value == null ? Optional.empty() : TraceParent.parse(value.stringValue());
+  }
+
+  /**
+   * Runs the handling of a received message on a context of its own ({@link LogContext#run}), so that every line it
+   * logs carries its message id, image and upload ids (when the body is a job), and its trace: the sender's trace id
+   * with a span of this worker's, or a new trace for a message that came without one.
+   */
+  public static <T> Future<T> inContextOf(Message message, Supplier<Future<T>> work) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    JobMessage.parse(message.body()).ifPresent(job -> {
+      fields.put(LogContext.IMAGE_ID, job.imageId());
+      fields.put(LogContext.UPLOAD_ID, job.uploadId());
+    });
+    fields.put(LogContext.MESSAGE_ID, message.messageId());
+    TraceParent trace = trace(message).map(TraceParent::child).orElseGet(TraceParent::newTrace);
+    return LogContext.run(fields, Optional.of(trace), work);
   }
 }

@@ -42,6 +42,6 @@ public final class ResourceSetup {
   public static ResourceNames names(ImageryConfig config) {
     ImageryConfig.Resources r = config.resources();
     return new ResourceNames(r.table(), r.queue(), r.deadLetterQueue(), r.bucket(), r.maxReceiveCount(),
-        config.worker().visibilityTimeoutSeconds());
+        config.worker().visibilityTimeoutSeconds(), r.retentionDays());
   }
 }

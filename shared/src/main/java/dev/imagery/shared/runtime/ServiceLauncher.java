@@ -2,17 +2,18 @@ package dev.imagery.shared.runtime;
 
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
+import dev.imagery.shared.metrics.ServiceMetrics;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one service as its own process: Vert.x, the AWS clients, the verticle; on SIGTERM the verticle is
- * undeployed (its stop drains work) before the clients close.
+ * Runs one service as its own process: its metrics registry, Vert.x reporting into it, the AWS clients (measured into
+ * it too), the verticle; on SIGTERM the verticle is undeployed (its stop drains work) before the clients close.
  */
 public final class ServiceLauncher {
 
@@ -27,10 +28,12 @@ public final class ServiceLauncher {
    * thread, which waits here: Vert.x starts its (non-daemon) threads lazily, so returning early could let the JVM
    * exit before anything runs.
    */
-  public static void run(String name, ImageryConfig config, Function<AwsClients, Deployable> verticle) {
+  public static void run(String name, ImageryConfig config,
+                         BiFunction<AwsClients, ServiceMetrics, Deployable> verticle) {
     long started = System.nanoTime();
-    Vertx vertx = Vertx.vertx();
-    AwsClients aws = AwsClients.create(config, name);
+    ServiceMetrics metrics = ServiceMetrics.create();
+    Vertx vertx = metrics.vertx();
+    AwsClients aws = AwsClients.create(config, name, metrics.registry());
     // Here on the main thread, not on the event loop of the first AWS call.
     aws.warmUpCredentials();
     long shutdownSeconds = config.shutdownTimeout().toSeconds();
@@ -38,7 +41,7 @@ public final class ServiceLauncher {
         name + "-shutdown"));
     try {
       ResourceSetup.ensure(vertx, config)
-          .compose(ready -> vertx.deployVerticle(verticle.apply(aws)))
+          .compose(ready -> vertx.deployVerticle(verticle.apply(aws, metrics)))
           .await(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       LOG.info("{} started in {} ms", name, (System.nanoTime() - started) / 1_000_000);
     } catch (Exception e) {

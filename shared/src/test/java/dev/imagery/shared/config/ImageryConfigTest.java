@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ImageryConfigTest {
 
@@ -22,6 +25,44 @@ class ImageryConfigTest {
     assertThat(config.aws().sqsAttemptTimeout()).isGreaterThan(Duration.ofSeconds(20));
     assertThat(config.worker().outputFormat()).isEqualTo(ImageryConfig.OutputPolicy.AUTO);
     assertThat(config.resources().createIfMissing()).isFalse();
+  }
+
+  @Test
+  void retentionIsOffByDefaultAndCountsWholeDays() {
+    assertThat(ImageryConfig.fromEnv(Map.of()).resources().retention()).isZero();
+    ImageryConfig.Resources set = ImageryConfig.fromEnv(Map.of("IMAGERY_RETENTION_DAYS", "30")).resources();
+    assertThat(set.retentionDays()).isEqualTo(30);
+    assertThat(set.retention()).isEqualTo(Duration.ofDays(30));
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_RETENTION_DAYS", "-1")))
+        .hasMessageContaining("IMAGERY_RETENTION_DAYS");
+  }
+
+  @Test
+  void theAdminTokenComesFromTheEnvironmentOrASecretFileAndMustBeLong(@TempDir Path dir) throws Exception {
+    String token = "0123456789abcdef0123456789abcdef";
+    assertThat(ImageryConfig.fromEnv(Map.of()).api().adminToken()).isEmpty();
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN", token)).api().adminToken()).contains(token);
+
+    Path file = Files.writeString(dir.resolve("admin-token"), token + "\n");
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN_FILE", file.toString())).api().adminToken())
+        .as("the final newline of a secret file is dropped").contains(token);
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN_FILE", dir.resolve("absent").toString())).api()
+        .adminToken()).as("an optional secret that is not mounted").isEmpty();
+
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN", "short-token")))
+        .hasMessageContaining("IMAGERY_ADMIN_TOKEN must be at least 32 characters long, got 11")
+        .hasMessageNotContaining("short-token");
+    Path shortFile = Files.writeString(dir.resolve("short"), "0123456789");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN_FILE", shortFile.toString())))
+        .hasMessageContaining("at least 32 characters").hasMessageNotContaining("0123456789");
+    Path empty = Files.writeString(dir.resolve("empty"), "\n");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN_FILE", empty.toString())))
+        .hasMessageContaining("IMAGERY_ADMIN_TOKEN_FILE names an empty file");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN", token,
+        "IMAGERY_ADMIN_TOKEN_FILE", file.toString())))
+        .hasMessageContaining("set IMAGERY_ADMIN_TOKEN or IMAGERY_ADMIN_TOKEN_FILE, not both");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_ADMIN_TOKEN_FILE", dir.toString())))
+        .as("a directory, not a file").hasMessageContaining("cannot be read");
   }
 
   @Test
@@ -131,6 +172,10 @@ class ImageryConfigTest {
         .hasMessageContaining("PORT");
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_OUTPUT_FORMAT", "gif")))
         .hasMessageContaining("IMAGERY_OUTPUT_FORMAT");
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_LOG_FORMAT", "xml")))
+        .hasMessageContaining("IMAGERY_LOG_FORMAT");
+    ImageryConfig.fromEnv(Map.of("IMAGERY_LOG_FORMAT", "text")); // and the two formats pass
+    ImageryConfig.fromEnv(Map.of("IMAGERY_LOG_FORMAT", "json"));
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_SQS_ENDPOINT", "localhost")))
         .hasMessageContaining("IMAGERY_SQS_ENDPOINT");
     assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_SQS_ATTEMPT_TIMEOUT_MS", "15000")))

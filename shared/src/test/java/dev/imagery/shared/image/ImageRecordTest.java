@@ -23,6 +23,22 @@ class ImageRecordTest {
   }
 
   @Test
+  void theUploadsTraceparentSurvivesTheItemFormAndIsOmittedWhenUnknown() {
+    String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    ImageRecord traced = new ImageRecord("0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22", ImageState.UPLOADED, 1, T0, T0,
+        Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1, "ab", T0, Optional.of(trace))),
+        Optional.empty(), Optional.empty());
+    assertThat(traced.toItem().get(ImageRecord.TRACEPARENT).s()).isEqualTo(trace);
+    assertThat(ImageRecord.fromItem(traced.toItem())).isEqualTo(traced);
+
+    ImageRecord untraced = new ImageRecord(traced.id(), ImageState.UPLOADED, 1, T0, T0,
+        Optional.of(new ImageRecord.Upload("u1", "raw/x/u1", "image/png", 1, "ab", T0)), Optional.empty(),
+        Optional.empty());
+    assertThat(untraced.toItem()).doesNotContainKey(ImageRecord.TRACEPARENT);
+    assertThat(ImageRecord.fromItem(untraced.toItem()).upload().orElseThrow().traceparent()).isEmpty();
+  }
+
+  @Test
   void aFreshRecordHasNoUploadResultOrReason() {
     ImageRecord created = ImageRecord.created("id", T0);
 
@@ -48,6 +64,36 @@ class ImageRecordTest {
         Optional.of("image is corrupt"));
 
     assertThat(ImageRecord.fromItem(failed.toItem()).failureReason()).contains("image is corrupt");
+  }
+
+  @Test
+  void aDeletingRecordKeepsWhatItNamesButLeavesTheIndexSoTheReconcilerNeverRequeuesIt() {
+    ImageRecord uploaded = new ImageRecord("id", ImageState.UPLOADED, 1, T0, T0.plusSeconds(1),
+        Optional.of(new ImageRecord.Upload("u1", "raw/id/u1", "image/png", 1234, "ab12", T0.plusSeconds(1))),
+        Optional.empty(), Optional.empty());
+
+    ImageRecord deleting = uploaded.deleting(T0.plusSeconds(9));
+
+    assertThat(deleting.state()).isEqualTo(ImageState.DELETING);
+    assertThat(deleting.version()).isEqualTo(2);
+    assertThat(deleting.updatedAt()).isEqualTo(T0.plusSeconds(9));
+    assertThat(deleting.upload()).isEqualTo(uploaded.upload());
+    assertThat(uploaded.toItem()).containsKey(ImageRecord.AWAITING);
+    assertThat(deleting.toItem()).doesNotContainKeys(ImageRecord.AWAITING, ImageRecord.AWAITING_SINCE);
+    assertThat(deleting.toItem().get("state").s()).isEqualTo("deleting");
+    assertThat(ImageRecord.fromItem(deleting.toItem())).isEqualTo(deleting);
+  }
+
+  @Test
+  void everyObjectOfAnImageLiesUnderItsPrefixes() {
+    String id = "0b8a8a3c-4f67-4c8e-9d55-0d7f0c8a1e22";
+    java.util.List<String> keys = new java.util.ArrayList<>(ObjectKeys.resultsOf(id, "u1"));
+    keys.add(ObjectKeys.raw(id, "u1"));
+    keys.add(ObjectKeys.result(id, "u2", "png"));
+
+    assertThat(keys).allMatch(key -> ObjectKeys.prefixes(id).stream().anyMatch(key::startsWith));
+    assertThat(keys).noneMatch(key -> ObjectKeys.prefixes(id.replace('0', '1')).stream().anyMatch(key::startsWith));
+    assertThat(ObjectKeys.prefixes(id)).allMatch(prefix -> ObjectKeys.ROOTS.stream().anyMatch(prefix::startsWith));
   }
 
   @Test

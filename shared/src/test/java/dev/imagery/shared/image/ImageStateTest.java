@@ -24,6 +24,17 @@ class ImageStateTest {
   }
 
   @Test
+  void everyStateButDeletingMayBecomeDeletingAndNothingLeavesIt() {
+    for (ImageState from : ImageState.values()) {
+      assertThat(from.canTransitionTo(ImageState.DELETING)).as(from + " -> deleting")
+          .isEqualTo(from != ImageState.DELETING);
+      if (from != ImageState.DELETING) {
+        assertThat(ImageState.DELETING.canTransitionTo(from)).as("deleting -> " + from).isFalse();
+      }
+    }
+  }
+
+  @Test
   void finalStatesAreProcessedAndFailed() {
     assertThat(ImageState.PROCESSED.isFinal()).isTrue();
     assertThat(ImageState.FAILED.isFinal()).isTrue();

@@ -2,6 +2,7 @@ package dev.imagery.shared.provision;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.model.ExpirationStatus;
@@ -53,6 +54,37 @@ class WantedSettingsTest {
     assertThat(rule.expiration()).as("never expires objects").isNull();
     assertThat(rule.hasTransitions()).isFalse();
     assertThat(BucketProvisioner.abortsEverywhere(rule)).isTrue();
+  }
+
+  @Test
+  void aRetentionAddsOneExpiryRulePerKeyRootAsTheTemplateHasThem() {
+    assertThat(BucketProvisioner.wantedRules(0)).containsExactly(BucketProvisioner.abortRule());
+
+    List<LifecycleRule> rules = BucketProvisioner.wantedRules(30);
+
+    assertThat(rules).extracting(LifecycleRule::id)
+        .containsExactly("abort-incomplete-multipart-uploads", "expire-raw", "expire-processed");
+    assertThat(rules.subList(1, 3)).allSatisfy(rule -> {
+      assertThat(rule.status()).isEqualTo(ExpirationStatus.ENABLED);
+      assertThat(rule.expiration().days()).isEqualTo(30);
+      assertThat(rule.abortIncompleteMultipartUpload()).isNull();
+    });
+    assertThat(rules.subList(1, 3)).extracting(rule -> rule.filter().prefix()).containsExactly("raw/", "processed/");
+    assertThat(rules).allMatch(BucketProvisioner::ours);
+  }
+
+  @Test
+  void imagerysOwnRulesAreReplacedWhenTheRetentionChangesAndOthersAreNot() {
+    List<LifecycleRule> thirty = BucketProvisioner.wantedRules(30);
+    // As S3 reads them back: another order, and an abort rule without a filter.
+    List<LifecycleRule> readBack = List.of(thirty.get(2), thirty.get(1),
+        thirty.get(0).toBuilder().filter((LifecycleRuleFilter) null).build());
+
+    assertThat(BucketProvisioner.sameRules(readBack, thirty)).isTrue();
+    assertThat(BucketProvisioner.sameRules(readBack, BucketProvisioner.wantedRules(7))).isFalse();
+    assertThat(BucketProvisioner.sameRules(readBack, BucketProvisioner.wantedRules(0))).isFalse();
+    assertThat(BucketProvisioner.ours(LifecycleRule.builder().id("expire-logs").build())).isFalse();
+    assertThat(BucketProvisioner.ours(LifecycleRule.builder().id("expire-noncurrent-versions").build())).isFalse();
   }
 
   @Test

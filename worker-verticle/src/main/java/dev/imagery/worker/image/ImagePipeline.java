@@ -3,7 +3,6 @@ package dev.imagery.worker.image;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.concurrent.TimeUnit;
 
 /**
  * decode -> sepia -> encode result -> thumbnail of the sepia image -> encode thumbnail (JPEG), all in memory.
@@ -102,7 +101,7 @@ public final class ImagePipeline {
         long t4 = System.nanoTime();
 
         return new ProcessedImage(result, format, thumbnail, decoded.width(), decoded.height(), decoded.format(),
-                millis(t1 - t0), millis(t2 - t1), millis(t3 - t2), millis(t4 - t3));
+                new StageTimes(t1 - t0, t2 - t1, t3 - t2, t4 - t3));
     }
 
     /**
@@ -134,9 +133,5 @@ public final class ImagePipeline {
                 reservation.close();
             }
         }
-    }
-
-    private static long millis(long nanos) {
-        return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
 }

@@ -8,19 +8,36 @@ package dev.imagery.worker.image;
  * @param width        width of the result: the input's, turned upright by its EXIF orientation
  * @param height       height of the result: the input's, turned upright by its EXIF orientation
  * @param inputFormat  decoded input format: "jpeg", "png", "gif" or "bmp"
- * @param decodeMs     time to decode (and convert to 3BYTE_BGR)
- * @param filterMs     time of the sepia filter
- * @param encodeMs     time to encode the result
- * @param thumbnailMs  time to scale and encode the thumbnail
+ * @param times        how long each stage took
  */
 public record ProcessedImage(byte[] result, OutputFormat resultFormat, byte[] thumbnail, int width, int height,
-        String inputFormat, long decodeMs, long filterMs, long encodeMs, long thumbnailMs) {
+        String inputFormat, StageTimes times) {
+
+    /** Time to decode (and convert to the working layout), in milliseconds. */
+    public long decodeMs() {
+        return times.decodeMs();
+    }
+
+    /** Time of the sepia filter, in milliseconds. */
+    public long filterMs() {
+        return times.filterMs();
+    }
+
+    /** Time to encode the result, in milliseconds. */
+    public long encodeMs() {
+        return times.encodeMs();
+    }
+
+    /** Time to scale and encode the thumbnail, in milliseconds. */
+    public long thumbnailMs() {
+        return times.thumbnailMs();
+    }
 
     /** Sizes instead of array identities, for logs. */
     @Override
     public String toString() {
         return "ProcessedImage[" + width + "x" + height + " " + inputFormat + " -> " + resultFormat
-                + " " + result.length + " B, thumbnail " + thumbnail.length + " B, decode " + decodeMs
-                + " ms, filter " + filterMs + " ms, encode " + encodeMs + " ms, thumbnail " + thumbnailMs + " ms]";
+                + " " + result.length + " B, thumbnail " + thumbnail.length + " B, decode " + decodeMs()
+                + " ms, filter " + filterMs() + " ms, encode " + encodeMs() + " ms, thumbnail " + thumbnailMs() + " ms]";
     }
 }
