@@ -3,6 +3,8 @@
 # each named part of the code anywhere on the stack (parts overlap: a part calls another), then the hottest methods
 # (the frame on top of each sample). Used by the bench scripts' PROFILE=1; on its own:
 #   bench/jfr-profile.sh FILE.jfr [TOP] ['name=regex' ...]       the default parts are those of an upload
+# A part whose name starts with "self:" counts only the frame on top of each sample (where the CPU was, not who
+# called it): such parts do not overlap when their regexes do not.
 # JFR cannot walk a stack inside an intrinsic (SHA-256 is one): those samples are missing, so SHA-256 shows low.
 set -euo pipefail
 FILE=$1
@@ -31,7 +33,7 @@ jfr print --stack-depth 64 --events jdk.ExecutionSample "$FILE" | awk -v top="$T
     chain = ""
     for (j = 2; j <= depth && j <= 7; j++) { f = frames[j]; sub(/\(.*/, "", f); chain = chain " <- " f }
     callers[frames[1], chain]++
-    for (i = 1; i <= n; i++) for (j = 1; j <= depth; j++) if (frames[j] ~ re[i]) { inside[i]++; break }
+    for (i = 1; i <= n; i++) for (j = 1; j <= (name[i] ~ /^self:/ ? 1 : depth); j++) if (frames[j] ~ re[i]) { inside[i]++; break }
     depth = 0
   }
   END {

@@ -10,7 +10,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.util.Map;
-import software.amazon.awssdk.core.ResponseInputStream;
+import java.util.concurrent.CompletableFuture;
+import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -41,18 +42,35 @@ final class ImageObjects {
     this.metrics = metrics;
   }
 
+  /** An upload being read into memory; {@link #cancel()} ends the request (the job's deadline passed). */
+  record Download(Future<byte[]> bytes, Runnable canceller) {
+    void cancel() {
+      canceller.run();
+    }
+  }
+
   /**
-   * The upload as a blocking stream, for the pipeline on the worker pool; a missing object is the image's fault
-   * (it can never be processed), anything else is transient.
+   * Reads the upload into memory, on the SDK's threads, so that a thread of the image pool never waits on S3; a
+   * missing object is the image's fault (it can never be processed), anything else is transient.
    */
-  Future<ResponseInputStream<GetObjectResponse>> upload(ImageRecord.Upload upload) {
-    return metrics.timed(WorkerMetrics.Stage.DOWNLOAD, () -> SdkFutures.call(vertx, () -> s3.getObject(
-            GetObjectRequest.builder().bucket(bucket).key(upload.rawKey()).build(),
-            AsyncResponseTransformer.<GetObjectResponse>toBlockingInputStream())))
+  Download download(ImageRecord.Upload upload) {
+    CompletableFuture<ResponseBytes<GetObjectResponse>> call;
+    try {
+      call = s3.getObject(GetObjectRequest.builder().bucket(bucket).key(upload.rawKey()).build(),
+          AsyncResponseTransformer.toBytes());
+    } catch (RuntimeException e) {
+      return new Download(Future.failedFuture(e), () -> { });
+    }
+    // Timed to the last byte: the whole download, not only its headers.
+    Future<byte[]> bytes = metrics.timed(WorkerMetrics.Stage.DOWNLOAD, () -> SdkFutures.call(vertx, () -> call))
+        // The SDK's own array, not a copy: nothing else holds it.
+        .map(ResponseBytes::asByteArrayUnsafe)
         .recover(err -> err instanceof NoSuchKeyException
             ? Future.failedFuture(new ImageRejectedException(
                 RejectReason.CORRUPT, "the uploaded file is missing from storage"))
             : Future.failedFuture(err));
+    // Cancelling the SDK's future aborts its request.
+    return new Download(bytes, () -> call.cancel(false));
   }
 
   /** Stores the result and its thumbnail side by side: the record's result once both are there. */
@@ -88,7 +106,8 @@ final class ImageObjects {
             .contentLength((long) bytes.length)
             .metadata(Map.of("image-id", record.id(), "upload-id", record.uploadId().orElseThrow()))
             .build(),
-        AsyncRequestBody.fromBytes(bytes)));
+        // Not copied: the pipeline made these arrays and nothing writes to them any more.
+        AsyncRequestBody.fromBytesUnsafe(bytes)));
   }
 
   private Future<Void> delete(String key) {

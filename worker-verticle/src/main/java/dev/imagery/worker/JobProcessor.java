@@ -12,7 +12,6 @@ import dev.imagery.shared.queue.JobMessage;
 import dev.imagery.shared.queue.JobQueue;
 import dev.imagery.worker.JobAttempt.DeadlinePassed;
 import dev.imagery.worker.JobAttempt.Stage;
-import dev.imagery.worker.image.AbortHandle;
 import dev.imagery.worker.image.ImagePipeline;
 import dev.imagery.worker.image.JpegCodec;
 import dev.imagery.worker.image.ImageRejectedException;
@@ -23,7 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
-import java.io.InputStream;
+import java.io.ByteArrayInputStream;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -32,9 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
-import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
@@ -59,6 +56,7 @@ final class JobProcessor {
   private final AttemptLimits limits;
   private final JobOutcomes outcomes;
   private final SoloGate soloGate;
+  private final HeldBytes heldBytes;
   private final WorkerMetrics metrics;
   /** One for the worker: its calls share the worker's memory budget. */
   private final ImagePipeline pipeline;
@@ -73,8 +71,9 @@ final class JobProcessor {
 
   JobProcessor(Vertx vertx, WorkerExecutor pool, ImageStore store, AttemptLedger ledger, SoloGate soloGate,
                JobQueue queue, S3AsyncClient s3, ImageryConfig config, Clock clock, MemoryBudget memory,
-               WorkerMetrics metrics) {
+               HeldBytes heldBytes, WorkerMetrics metrics) {
     this.soloGate = soloGate;
+    this.heldBytes = heldBytes;
     this.metrics = metrics;
     this.vertx = vertx;
     this.pool = pool;
@@ -103,8 +102,11 @@ final class JobProcessor {
       return queue.changeVisibility(message, 0).recover(err -> Future.succeededFuture());
     }
     JobMessage job = parsed.get();
-    return store.get(job.imageId())
-        .compose(record -> decide(job, record, message))
+    // One conditional write decides whether there is work and counts the attempt: no read first.
+    return ledger.begin(job.imageId(), job.uploadId())
+        .compose(begun -> start(job, begun.record(), message, begun.attempts()),
+            err -> err instanceof TransitionConflictException conflict ? notWaiting(job, message, conflict.current())
+                : Future.failedFuture(err))
         .recover(err -> {
           if (handedBack.contains(message.messageId())) {
             LOG.info("image={} message={} interrupted after it was handed back at shutdown", job.imageId(),
@@ -120,16 +122,11 @@ final class JobProcessor {
         });
   }
 
-  private Future<Void> decide(JobMessage job, ImageRecord record, Message message) {
-    if (record.state() == ImageState.DELETING) {
-      return dropForDeletedImage(job, message, "the image is being deleted");
-    }
-    boolean current = record.uploadId().filter(job.uploadId()::equals).isPresent();
-    if (!current || record.state() != ImageState.UPLOADED) {
-      return nothingToDo(job, message, record);
-    }
-    return begin(job, record, message)
-        .compose(begun -> begun.isEmpty() ? Future.succeededFuture() : start(job, record, message, begun.get()));
+  /** The image does not wait for this job's upload: it is being deleted, or has nothing for this job to do. */
+  private Future<Void> notWaiting(JobMessage job, Message message, ImageRecord record) {
+    return record.state() == ImageState.DELETING
+        ? dropForDeletedImage(job, message, "the image is being deleted")
+        : nothingToDo(job, message, record);
   }
 
   /** Counts an attempt; empty (and the message deleted) when the image no longer waits for this upload. */
@@ -285,29 +282,46 @@ final class JobProcessor {
         config.worker().jobTimeout().toSeconds(), finished);
   }
 
+  /**
+   * Room for the upload beside the other jobs' ({@link HeldBytes}), the download, a thread of the pool, the
+   * pipeline, the two results stored. Every wait but the pipeline's is on the event loop: a job holds a pool thread
+   * only while its image is processed, so the jobs in flight beyond the pool's threads keep it busy.
+   */
   private Future<ImageRecord.Result> process(ImageRecord record, JobAttempt attempt) {
     ImageRecord.Upload upload = record.upload().orElseThrow();
-    return objects.upload(upload)
-        .compose(raw -> {
+    return heldBytes.acquire(upload.size())
+        .compose(lease -> {
+          attempt.held = lease;
           if (attempt.expired()) {
-            JobAttempt.abortQuietly(raw, null, null);
             return Future.failedFuture(DeadlinePassed.INSTANCE);
           }
-          attempt.raw = raw;
-          attempt.stage = Stage.PROCESSING;
-          return pool.executeBlocking(() -> runPipeline(record, raw, attempt.abort), false)
+          attempt.download = objects.download(upload);
+          return attempt.download.bytes();
+        })
+        .compose(raw -> {
+          attempt.download = null;
+          if (attempt.expired()) {
+            return Future.failedFuture(DeadlinePassed.INSTANCE);
+          }
+          attempt.stage = Stage.QUEUED;
+          return pool.executeBlocking(() -> runPipeline(record, raw, attempt), false)
               // Whatever the pipeline's outcome, what follows (storing, committing processed or failed) waits on AWS.
               .andThen(done -> attempt.stage = Stage.STORING);
         })
-        .compose(image -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
-            : objects.store(record, upload, image))
+        .compose(image -> {
+          // The upload is let go of; the results are held until stored.
+          attempt.held.resize((long) image.result().length + image.thumbnail().length);
+          return attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
+              : objects.store(record, upload, image);
+        })
         .compose(result -> attempt.expired() ? Future.failedFuture(DeadlinePassed.INSTANCE)
-            : Future.succeededFuture(result));
+            : Future.succeededFuture(result))
+        .andThen(done -> attempt.releaseHeld());
   }
 
-  /** On the worker pool: decoding, the filter and encoding block and burn CPU. */
-  private ProcessedImage runPipeline(ImageRecord record, ResponseInputStream<GetObjectResponse> raw,
-                                     AbortHandle abort) throws Exception {
+  /** On the worker pool: decoding, the filter and encoding burn CPU; the upload is in memory already. */
+  private ProcessedImage runPipeline(ImageRecord record, byte[] raw, JobAttempt attempt) throws Exception {
+    attempt.startPipeline();
     long delay = config.worker().faultProcessingDelay().toMillis();
     if (delay > 0) {
       // Test-only fault injection (IMAGERY_FAULT_PROCESSING_DELAY_MS): a slow image, on the worker pool.
@@ -317,15 +331,13 @@ final class JobProcessor {
       // Test-only fault injection (IMAGERY_FAULT_TRANSIENT_IMAGE_ID): a job that fails transiently on every receive.
       throw new java.io.IOException("a transient failure injected for tests (IMAGERY_FAULT_TRANSIENT_IMAGE_ID)");
     }
-    try (InputStream in = raw) {
-      if (config.worker().faultDecodeHangImageId().filter(record.id()::equals).isPresent()) {
-        // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
-        abort.hangUntilAborted();
-      }
-      ProcessedImage image = pipeline.process(in, options, abort, record.id());
-      metrics.pipeline(image.times());
-      return image;
+    if (config.worker().faultDecodeHangImageId().filter(record.id()::equals).isPresent()) {
+      // Test-only fault injection (IMAGERY_FAULT_DECODE_HANG_IMAGE_ID): a decode that never ends unless aborted.
+      attempt.abort.hangUntilAborted();
     }
+    ProcessedImage image = pipeline.process(new ByteArrayInputStream(raw), options, attempt.abort, record.id());
+    metrics.pipeline(image.times());
+    return image;
   }
 
   /**

@@ -124,13 +124,19 @@ final class WorkerMetrics {
         .register(registry);
   }
 
-  /** The worker's state, read at each scrape: jobs in flight of its slots, and its memory budget for images. */
-  void watch(IntSupplier inFlight, int slots, MemoryBudget memory) {
+  /**
+   * The worker's state, read at each scrape: jobs in flight of its slots, the threads of its image pool, and its
+   * memory budget for images.
+   */
+  void watch(IntSupplier inFlight, int slots, int poolThreads, MemoryBudget memory) {
     Gauge.builder("imagery.worker.jobs.in.flight", () -> inFlight.getAsInt())
         .description("Jobs this worker holds now (running, or waiting for memory or to run alone)")
         .register(registry);
     Gauge.builder("imagery.worker.slots", () -> slots)
-        .description("Jobs this worker runs at once at most (IMAGERY_WORKER_CONCURRENCY)")
+        .description("Jobs this worker holds at once at most (IMAGERY_WORKER_MAX_IN_FLIGHT)")
+        .register(registry);
+    Gauge.builder("imagery.worker.pool.threads", () -> poolThreads)
+        .description("Images this worker processes at once at most: its image pool (IMAGERY_WORKER_CONCURRENCY)")
         .register(registry);
     Gauge.builder("imagery.worker.memory.budget", () -> memory.snapshot().capacityBytes())
         .description("The memory budget all of this worker's images share (IMAGERY_WORKER_MEMORY_BUDGET_BYTES)")

@@ -24,9 +24,11 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.model.Message;
 
 /**
- * Long-polls the job queue and runs at most {@code concurrency} jobs at once: it asks SQS only for as many
- * messages as it has free slots, so nothing waits in memory while its visibility runs out. Image work runs on
- * a named, bounded worker pool, never on the event loop.
+ * Long-polls the job queue and holds at most {@code maxInFlight} jobs at once: it asks SQS only for as many messages
+ * as it has room for, and every job it holds is running (extending its message's visibility), never parked in a
+ * buffer. Image work runs on a named, bounded worker pool of {@code concurrency} threads (one a core), never on the
+ * event loop; a job holds a thread only while its image is processed, so more jobs than threads are in flight: while
+ * some wait on DynamoDB, S3 or SQS, the others keep the cores busy.
  */
 public final class WorkerVerticle extends VerticleBase {
 
@@ -51,6 +53,7 @@ public final class WorkerVerticle extends VerticleBase {
   private PollLoopLiveness liveness;
   private ManagementServer management;
   private MemoryBudget memory;
+  private HeldBytes heldBytes;
   private boolean polling;
   private boolean stopping;
   private int consecutiveFailures;
@@ -73,25 +76,27 @@ public final class WorkerVerticle extends VerticleBase {
     ImageryConfig.Worker worker = config.worker();
     pool = vertx.createSharedWorkerExecutor(POOL_NAME, worker.concurrency(), 10, TimeUnit.MINUTES);
     memory = new MemoryBudget(worker.memoryBudgetBytes());
+    heldBytes = new HeldBytes(HeldBytes.defaultCapacity(Runtime.getRuntime().maxMemory()));
     logMemoryBudget(worker, Runtime.getRuntime().maxMemory());
     ImageStore store = new ImageStore(vertx, aws.dynamoDb(), config.resources().table(), Clock.systemUTC(),
         config.resources().retention());
     liveness = new PollLoopLiveness(stallAfter(config), System::nanoTime);
     management = new ManagementServer(vertx, config.management().host(), config.management().port(), this::liveness,
         serviceMetrics.scrapeHandler());
-    metrics.watch(inFlight::size, worker.concurrency(), memory);
+    metrics.watch(inFlight::size, worker.maxInFlight(), worker.concurrency(), memory);
     return management.start()
         .compose(listening -> JobQueue.resolve(vertx, aws.sqs(), config.resources().queue()))
         .onSuccess(resolved -> {
           queue = resolved;
           AttemptLedger ledger = new AttemptLedger(vertx, aws.dynamoDb(), config.resources().table());
           processor = new JobProcessor(vertx, pool, store, ledger, soloGate, queue, aws.s3(), config,
-              Clock.systemUTC(), memory, metrics);
+              Clock.systemUTC(), memory, heldBytes, metrics);
           metrics.watchDeadLetters(vertx, aws.sqs(), config.resources().deadLetterQueue(),
               config.management().deadLetterPoll());
-          LOG.info("worker polling {} with {} slots; an image fails after {} attempts that never reported back, or on"
-              + " the last of {} receives", queue.url(), worker.concurrency(), worker.maxAttempts(),
-              config.resources().maxReceiveCount());
+          LOG.info("worker polling {}: {} threads in the image pool, at most {} jobs in flight, uploads and results"
+              + " held outside the memory budget up to {} MiB; an image fails after {} attempts that never reported"
+              + " back, or on the last of {} receives", queue.url(), worker.concurrency(), worker.maxInFlight(),
+              mib(heldBytes.capacityBytes()), worker.maxAttempts(), config.resources().maxReceiveCount());
           if (worker.maxAttempts() >= config.resources().maxReceiveCount()) {
             LOG.warn("IMAGERY_MAX_ATTEMPTS ({}) is not below IMAGERY_MAX_RECEIVE_COUNT ({}): a poison job reaches the"
                 + " dead-letter queue first and waits for the reconciler's requeue before it fails",
@@ -145,14 +150,16 @@ public final class WorkerVerticle extends VerticleBase {
   }
 
   private ManagementServer.Liveness liveness() {
-    int slots = config.worker().concurrency();
+    int slots = config.worker().maxInFlight();
     int free = slots - inFlight.size();
-    // A job running alone holds the intake by design: like a full worker, that is not a stall.
-    boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() ? 0 : free);
+    // A job running alone holds the intake by design, and fewer free slots than a refill waits for the next job's
+    // end: like a full worker, neither is a stall.
+    boolean stalled = !stopping && liveness.stalled(soloGate.holdsIntake() || free < refill() ? 0 : free);
     JsonObject details = new JsonObject()
         .put("status", stalled ? "STALLED" : stopping ? "DRAINING" : "UP")
         .put("jobsInFlight", inFlight.size())
         .put("slots", slots)
+        .put("poolThreads", config.worker().concurrency())
         .put("receiving", polling)
         .put("jobsWaitingToRunAlone", soloGate.waiting())
         .put("msSincePollLoopActivity", liveness.sinceActivity().toMillis())
@@ -163,7 +170,11 @@ public final class WorkerVerticle extends VerticleBase {
         .put("memoryReservedBytes", budget.reservedBytes())
         .put("jobsHoldingMemory", budget.holders())
         .put("jobsWaitingForMemory", budget.waiting())
-        .put("jobsAdmittedAfterWaitingForMemory", budget.admittedAfterWaiting());
+        .put("jobsAdmittedAfterWaitingForMemory", budget.admittedAfterWaiting())
+        .put("heldBytesCapacity", heldBytes.capacityBytes())
+        .put("heldBytes", heldBytes.heldBytes())
+        .put("jobsHoldingBytes", heldBytes.holders())
+        .put("jobsWaitingToHoldBytes", heldBytes.waiting());
     return new ManagementServer.Liveness(!stalled, details);
   }
 
@@ -171,7 +182,7 @@ public final class WorkerVerticle extends VerticleBase {
   private static void logMemoryBudget(ImageryConfig.Worker worker, long maxHeap) {
     long budget = worker.memoryBudgetBytes();
     boolean isDefault = budget == ImageryConfig.Worker.defaultMemoryBudget(maxHeap, worker.maxDecodedBytes());
-    LOG.info("worker memory budget for images: {} MiB{} of a {} MiB heap, for {} slots; one image may take up to {}"
+    LOG.info("worker memory budget for images: {} MiB{} of a {} MiB heap, for {} pool threads; one image may take up to {}"
             + " MiB (IMAGERY_MAX_DECODED_BYTES)", mib(budget),
         isDefault ? " (the default: two thirds of the heap, at least one image at the limit)" : "", mib(maxHeap),
         worker.concurrency(), mib(worker.maxDecodedBytes()));
@@ -196,9 +207,22 @@ public final class WorkerVerticle extends VerticleBase {
     return Future.join(released).mapEmpty();
   }
 
+  /**
+   * How many free slots make a receive worth its call: half the jobs in flight (at most a receive's 10), 1 when
+   * the worker holds no more jobs than pool threads. A receive for every job that ends would be a call a job, one
+   * of each job's seven; half the slots still leaves the pool a job in hand while the receive is on its way.
+   */
+  private int refill() {
+    ImageryConfig.Worker worker = config.worker();
+    if (worker.maxInFlight() <= worker.concurrency()) {
+      return 1;
+    }
+    return Math.max(1, Math.min(MAX_BATCH, worker.maxInFlight() / 2));
+  }
+
   private void poll() {
-    int free = config.worker().concurrency() - inFlight.size();
-    if (stopping || polling || free <= 0 || soloGate.holdsIntake()) {
+    int free = config.worker().maxInFlight() - inFlight.size();
+    if (stopping || polling || free < refill() || soloGate.holdsIntake()) {
       return;
     }
     polling = true;

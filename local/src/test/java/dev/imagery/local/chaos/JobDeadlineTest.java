@@ -57,6 +57,7 @@ class JobDeadlineTest {
     // One slot: the next image can only be taken once the deadline has freed it.
     ServiceProcess worker = stack.startWorker("worker", Map.of(
         "IMAGERY_WORKER_CONCURRENCY", "1",
+        "IMAGERY_WORKER_MAX_IN_FLIGHT", "1",
         "IMAGERY_JOB_TIMEOUT_SECONDS", Integer.toString(JOB_TIMEOUT_SECONDS),
         "IMAGERY_FAULT_PROCESSING_DELAY_MS", Integer.toString(SLOW_MS),
         "IMAGERY_FAULT_DECODE_HANG_IMAGE_ID", hanging));
@@ -114,6 +115,59 @@ class JobDeadlineTest {
     ChaosStack.appendToRunLog("job-deadline.log", "job timeout " + JOB_TIMEOUT_SECONDS + " s: hanging decode"
         + " upload->failed " + toFailed.toMillis() + " ms, next image upload->processed " + nextToProcessed.toMillis()
         + " ms, heartbeats before the deadline " + heartbeats.size());
+  }
+
+
+  /**
+   * With more jobs in flight than pool threads, a job may wait for a thread: a deadline passing then is not its
+   * image's fault. One thread, two jobs in flight, and every image 10 s slow on the pool (uninterruptible, like a
+   * filter stage): the first overruns its 4 s deadline while it holds the thread, the second's deadline passes while
+   * it waits for that thread. The second goes back to the queue (its attempt not counted against the image), and is
+   * blamed for its own slowness only on a receive where it ran.
+   */
+  @Test
+  void aJobWaitingForAPoolThreadPastItsDeadlineGoesBackInsteadOfFailing() {
+    stack = ChaosStack.start("JobDeadlineTest-queued", Map.of(
+        "IMAGERY_VISIBILITY_TIMEOUT_SECONDS", Integer.toString(VISIBILITY_SECONDS),
+        "IMAGERY_RECEIVE_WAIT_SECONDS", "1",
+        "IMAGERY_RECONCILE_AFTER_SECONDS", "0"));
+    int apiPort = ServiceProcess.freePort();
+    ServiceProcess api = stack.startApi("api", apiPort, Map.of());
+    ServiceProcess worker = stack.startWorker("worker", Map.of(
+        "IMAGERY_WORKER_CONCURRENCY", "1",
+        "IMAGERY_WORKER_MAX_IN_FLIGHT", "2",
+        "IMAGERY_JOB_TIMEOUT_SECONDS", Integer.toString(JOB_TIMEOUT_SECONDS),
+        "IMAGERY_FAULT_PROCESSING_DELAY_MS", "10000"));
+    api.awaitReady(ChaosStack.START_TIMEOUT);
+    worker.awaitReady(ChaosStack.START_TIMEOUT);
+    ApiClient http = ApiClient.localhost(apiPort, Duration.ofSeconds(30));
+
+    String first = UUID.randomUUID().toString();
+    http.createAndUpload(first, Images.resource("pillow/hopper.jpg"));
+    worker.awaitLog(Pattern.compile("image=" + first + " message=\\S+ receive=1 .*attempt 1 started"),
+        Duration.ofSeconds(30));
+    String second = UUID.randomUUID().toString();
+    http.createAndUpload(second, Images.resource("pillow/hopper.jpg"));
+
+    assertThat(awaitFinal(first, Duration.ofSeconds(60)).failureReason())
+        .contains("the image took longer than " + JOB_TIMEOUT_SECONDS + " s to process");
+    ImageRecord secondFinal = awaitFinal(second, Duration.ofSeconds(90));
+    Poll.await("the queue to be empty", Duration.ofSeconds(30), stack::jobs, counts -> counts.total() == 0);
+    worker.stopGracefully(Duration.ofSeconds(60));
+
+    assertThat(worker.logLines(Pattern.compile("image=" + second + " message=\\S+ receive=1 still waiting on a"
+        + " thread of the image pool \\(other jobs' images\\) at its deadline of " + JOB_TIMEOUT_SECONDS
+        + " s: the job goes back to the queue")))
+        .as("the second job's first deadline passed while it waited for the thread").hasSize(1);
+    assertThat(worker.logLines(Pattern.compile("image=" + second + " message=\\S+ receive=1 failed, will retry")))
+        .as("it went back to the queue, costing a receive").hasSize(1);
+    assertThat(worker.logLines(Pattern.compile("image=" + second + " message=\\S+ receive=1 still processing")))
+        .as("never blamed on the image while it waited").isEmpty();
+    assertThat(secondFinal.failureReason()).as("too slow itself, on a receive where it had the thread")
+        .contains("the image took longer than " + JOB_TIMEOUT_SECONDS + " s to process");
+    assertThat(worker.logLines(Pattern.compile("image=" + second + " message=\\S+ receive=[2-9] still processing at"
+        + " its deadline"))).as("blamed on the image only once it ran").hasSize(1);
+    assertThat(stack.deadLetters().total()).isZero();
   }
 
 

@@ -121,6 +121,7 @@ class SlowImageKeepsItsMessageTest {
     // with a free one, the worker's own last long poll may catch the message it hands back (and hand it back again).
     ServiceProcess worker1 = stack.startWorker("worker-1", Map.of(
         "IMAGERY_WORKER_CONCURRENCY", "1",
+        "IMAGERY_WORKER_MAX_IN_FLIGHT", "1",
         "IMAGERY_VISIBILITY_TIMEOUT_SECONDS", "30",
         "IMAGERY_FAULT_PROCESSING_DELAY_MS", "60000",
         "IMAGERY_SHUTDOWN_TIMEOUT_SECONDS", "4"));

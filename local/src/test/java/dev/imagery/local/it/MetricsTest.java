@@ -37,7 +37,8 @@ class MetricsTest {
           .contains("jvm_memory_used_bytes", "jvm_gc_pause_seconds_count", "jvm_threads_live_threads",
               "process_cpu_usage", "imagery_worker_slots", "imagery_worker_jobs_in_flight",
               "imagery_upload_budget_bytes", "vertx_pool_in_use");
-      assertThat(scrape.sum("imagery_worker_slots")).isEqualTo(2);
+      assertThat(scrape.sum("imagery_worker_slots")).as("jobs in flight: 4 x the pool by default").isEqualTo(8);
+      assertThat(scrape.sum("imagery_worker_pool_threads")).isEqualTo(2);
       assertThat(scrape.sum("vertx_pool_in_use", "pool_type", "worker", "pool_name", "imagery-image-pool"))
           .as("the image pool's gauge").isNotNegative();
       assertThat(scrape.matching("vertx_pool_in_use", "pool_name", "imagery-image-pool")).isNotEmpty();

@@ -18,7 +18,8 @@ class WorkerLivenessTest {
     assertThat(live.status()).as(live.toString()).isEqualTo(200);
     JsonObject body = live.json();
     assertThat(body.getString("status")).isEqualTo("UP");
-    assertThat(body.getInteger("slots")).isEqualTo(2);
+    assertThat(body.getInteger("slots")).as("jobs in flight: 4 x the pool by default").isEqualTo(8);
+    assertThat(body.getInteger("poolThreads")).isEqualTo(2);
     assertThat(body.getLong("msSincePollLoopActivity")).isLessThan(body.getLong("stallAfterMs"));
     assertThat(live.headers().firstValue("content-type")).hasValue("application/json");
   }

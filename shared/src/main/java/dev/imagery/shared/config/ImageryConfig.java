@@ -142,8 +142,14 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
     }
   }
 
+  /**
+   * @param concurrency the image pool's threads: images decoded, filtered and encoded at once (one a core)
+   * @param maxInFlight jobs held at once (messages received and not yet finished): more than the pool's threads, so
+   *                    that while some jobs wait on DynamoDB, S3 or SQS others keep the pool busy
+   */
   public record Worker(
       int concurrency,
+      int maxInFlight,
       int visibilityTimeoutSeconds,
       int receiveWaitSeconds,
       long maxPixels,
@@ -279,8 +285,17 @@ public record ImageryConfig(Aws aws, Resources resources, Api api, Worker worker
         AuthEnv.callerLimits(env));
     long maxDecodedBytes = env.longValue("IMAGERY_MAX_DECODED_BYTES", 512L * 1024 * 1024, 1024 * 1024,
         64L * 1024 * 1024 * 1024);
+    int concurrency = env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256);
+    // A job spends about as long waiting on AWS (seven calls) as on the CPU, more on a fast CPU: four jobs a thread
+    // keep the pool busy (docs/benchmarks.md, the whole worker against its pipeline).
+    int maxInFlight = env.integer("IMAGERY_WORKER_MAX_IN_FLIGHT", 4 * concurrency, 1, 1024);
+    if (maxInFlight < concurrency) {
+      throw new IllegalArgumentException("IMAGERY_WORKER_MAX_IN_FLIGHT (" + maxInFlight + ") must be at least"
+          + " IMAGERY_WORKER_CONCURRENCY (" + concurrency + "): a thread of the image pool needs a job to run");
+    }
     Worker worker = new Worker(
-        env.integer("IMAGERY_WORKER_CONCURRENCY", Runtime.getRuntime().availableProcessors(), 1, 256),
+        concurrency,
+        maxInFlight,
         env.integer("IMAGERY_VISIBILITY_TIMEOUT_SECONDS", 60, 3, 43_200),
         receiveWait,
         env.longValue("IMAGERY_MAX_PIXELS", 50_000_000L, 1, 1_000_000_000L),

@@ -62,13 +62,30 @@ public final class AttemptLedger {
     }
   }
 
+  /** An attempt counted as started: the record as the write left it, and the attempts at its upload. */
+  public record Begun(ImageRecord record, Attempts attempts) {
+  }
+
+  /**
+   * Counts an attempt at upload {@code uploadId} of image {@code imageId} as started, and returns the record as the
+   * write left it ({@code ALL_NEW}): a job needs no read of its own first, the write's condition decides whether
+   * there is work. Fails with {@link TransitionConflictException}, carrying the record as it stands, when the image
+   * does not wait for that upload (processed, failed, uploaded again meanwhile, or not uploaded yet), and with
+   * {@link ImageNotFoundException} when it is gone.
+   */
+  public Future<Begun> begin(String imageId, String uploadId) {
+    return count(imageId, uploadId, ImageRecord.ATTEMPTS_STARTED, START_TOKEN)
+        .map(item -> new Begun(ImageRecord.fromItem(item), attempts(item)));
+  }
+
   /**
    * Counts an attempt at {@code record}'s upload as started. Fails with {@link TransitionConflictException} when the
    * image no longer waits for that upload (processed, failed, or uploaded again meanwhile), and with
    * {@link ImageNotFoundException} when it is gone.
    */
   public Future<Attempts> begin(ImageRecord record) {
-    return count(record, ImageRecord.ATTEMPTS_STARTED, START_TOKEN);
+    return count(record.id(), uploadId(record), ImageRecord.ATTEMPTS_STARTED, START_TOKEN)
+        .map(AttemptLedger::attempts);
   }
 
   /**
@@ -76,19 +93,24 @@ public final class AttemptLedger {
    * nothing once the image has left that upload's wait.
    */
   public Future<Void> end(ImageRecord record) {
-    return count(record, ImageRecord.ATTEMPTS_ENDED, END_TOKEN)
+    return count(record.id(), uploadId(record), ImageRecord.ATTEMPTS_ENDED, END_TOKEN)
         .<Void>mapEmpty()
         .recover(err -> err instanceof TransitionConflictException || err instanceof ImageNotFoundException
             ? Future.succeededFuture()
             : Future.failedFuture(err));
   }
 
-  private Future<Attempts> count(ImageRecord record, String counter, String tokenName) {
-    String uploadId = record.uploadId().orElseThrow(() -> new IllegalStateException("no upload on " + record.id()));
+  private static String uploadId(ImageRecord record) {
+    return record.uploadId().orElseThrow(() -> new IllegalStateException("no upload on " + record.id()));
+  }
+
+  /** The item with {@code counter} counted once more. */
+  private Future<Map<String, AttributeValue>> count(String imageId, String uploadId, String counter,
+                                                     String tokenName) {
     String token = UUID.randomUUID().toString();
     return SdkFutures.call(vertx, () -> dynamoDb.updateItem(UpdateItemRequest.builder()
             .tableName(table)
-            .key(Map.of("id", AttributeValue.fromS(record.id())))
+            .key(Map.of("id", AttributeValue.fromS(imageId)))
             .updateExpression("SET #token = :token ADD #counter :one")
             .conditionExpression(CONDITION)
             .expressionAttributeNames(Map.of("#state", "state", "#uploadId", "uploadId", "#token", tokenName,
@@ -101,18 +123,18 @@ public final class AttemptLedger {
             .returnValues(ReturnValue.ALL_NEW)
             .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
             .build()))
-        .map(response -> attempts(response.attributes()))
+        .map(response -> response.attributes())
         .recover(err -> {
           if (!(err instanceof ConditionalCheckFailedException failed)) {
             return Future.failedFuture(err);
           }
           if (!failed.hasItem() || failed.item().isEmpty()) {
-            return Future.failedFuture(new ImageNotFoundException(record.id()));
+            return Future.failedFuture(new ImageNotFoundException(imageId));
           }
           Map<String, AttributeValue> item = failed.item();
           AttributeValue written = item.get(tokenName);
           if (written != null && token.equals(written.s())) {
-            return Future.succeededFuture(attempts(item)); // an SDK retry of our own write, which had applied
+            return Future.succeededFuture(item); // an SDK retry of our own write, which had applied
           }
           return Future.failedFuture(new TransitionConflictException(ImageRecord.fromItem(item), ImageState.UPLOADED));
         });

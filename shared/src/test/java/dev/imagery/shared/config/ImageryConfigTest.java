@@ -182,4 +182,16 @@ class ImageryConfigTest {
         .as("an attempt timeout shorter than the long poll would cut every empty receive")
         .hasMessageContaining("long poll");
   }
+
+  @Test
+  void jobsInFlightDefaultToFourPerPoolThreadAndNeverFewerThanTheThreads() {
+    ImageryConfig.Worker set = ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_CONCURRENCY", "3")).worker();
+    assertThat(set.concurrency()).isEqualTo(3);
+    assertThat(set.maxInFlight()).isEqualTo(12);
+    assertThat(ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_CONCURRENCY", "2",
+        "IMAGERY_WORKER_MAX_IN_FLIGHT", "2")).worker().maxInFlight()).isEqualTo(2);
+    assertThatThrownBy(() -> ImageryConfig.fromEnv(Map.of("IMAGERY_WORKER_CONCURRENCY", "2",
+        "IMAGERY_WORKER_MAX_IN_FLIGHT", "1")))
+        .hasMessageContaining("IMAGERY_WORKER_MAX_IN_FLIGHT").hasMessageContaining("IMAGERY_WORKER_CONCURRENCY");
+  }
 }
