@@ -59,7 +59,7 @@ public final class SeedJobs {
         ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, now, now,
             Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), contentType, bytes.length,
                 sha256, now)),
-            Optional.empty(), Optional.empty());
+            Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
         slots.acquire();
         CompletableFuture<?> stored = aws.s3().putObject(PutObjectRequest.builder()
                 .bucket(config.resources().bucket()).key(ObjectKeys.raw(id, uploadId)).contentType(contentType)

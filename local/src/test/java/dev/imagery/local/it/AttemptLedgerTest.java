@@ -87,7 +87,7 @@ class AttemptLedgerTest {
     Instant now = Instant.now();
     ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, now, now,
         Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), "image/jpeg", 10, "x", now)),
-        Optional.empty(), Optional.empty());
+        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
     Map<String, AttributeValue> item = new HashMap<>(record.toItem());
     item.remove(ImageRecord.AWAITING);
     item.remove(ImageRecord.AWAITING_SINCE);
