@@ -71,10 +71,13 @@ try {
   await page.setInputFiles('#file', photo);
   const started = Date.now();
   await page.click('#upload');
+  // Until the image is final, or the page shows an error (a refused upload): then say which, rather than time out.
   await page.waitForFunction(() => {
     const state = document.querySelector('#state')?.textContent?.trim();
-    return state === 'processed' || state === 'failed';
+    return state === 'processed' || state === 'failed' || document.querySelector('#error')?.textContent;
   }, null, { timeout: 60_000 });
+  const uploadError = (await page.textContent('#error'))?.trim();
+  if (uploadError) fail('the page shows an error after the upload', uploadError);
   const state = (await page.textContent('#state')).trim();
   const id = (await page.textContent('#image-id')).trim();
   // The result <img> and the recent list's thumbnail must have loaded real pixels from the API, not a broken image.
