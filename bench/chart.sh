@@ -17,7 +17,7 @@ mkdir -p target
 # JFreeChart is a test dependency of local/, so it is not in local/target/lib (runtime scope): its path comes from
 # Maven, the version from local/pom.xml.
 # (Maven 3.8 prints bare colour resets even with -B -q: its output is shown only when it fails.)
-mvn -B -ntp -o -q -pl local dependency:build-classpath -Dmdep.includeScope=test \
+mvn -B -ntp -o -q -pl local -am dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$ROOT/target/chart-classpath.txt" > target/chart-mvn.log 2>&1 || { cat target/chart-mvn.log; exit 1; }
 JFREE=$(tr ':' '\n' < target/chart-classpath.txt | grep '/jfreechart-' | paste -sd: -)
 [ -n "$JFREE" ] || { echo "no jfreechart on local/'s test classpath (target/chart-classpath.txt)"; exit 1; }

@@ -37,7 +37,8 @@ if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   mvn -B -ntp -o -q -pl worker-verticle -am test-compile | sed 's/\x1b\[[0-9;]*m//g'
 fi
 mkdir -p target
-mvn -B -ntp -o -q -pl worker-verticle dependency:build-classpath -Dmdep.includeScope=test \
+# -am: the dependencies the reactor's poms name (a local repository's imagery-shared pom may be older).
+mvn -B -ntp -o -q -pl worker-verticle -am dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >/dev/null
 # The module's own classes, not whatever imagery-shared jar a local repository may hold.
 DEPS=$(tr ':' '\n' < target/bench-classpath.txt | grep -v '/imagery-shared-' | paste -sd: -)

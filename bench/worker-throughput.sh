@@ -80,7 +80,8 @@ pool_s() {
 
 # ---- 1. the pipeline alone, one core ----
 mvn -B -ntp -o -q -pl worker-verticle -am test-compile | sed 's/\x1b\[[0-9;]*m//g'
-mvn -B -ntp -o -q -pl worker-verticle dependency:build-classpath -Dmdep.includeScope=test \
+# -am: the dependencies the reactor's poms name (a local repository's imagery-shared pom may be older).
+mvn -B -ntp -o -q -pl worker-verticle -am dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$ROOT/target/bench-classpath.txt" >/dev/null
 DEPS=$(tr ':' '\n' < target/bench-classpath.txt | grep -v '/imagery-shared-' | paste -sd: -)
 CP="worker-verticle/target/classes:worker-verticle/target/test-classes:shared/target/classes:$DEPS"
