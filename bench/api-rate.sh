@@ -10,6 +10,9 @@
 # (about 6 minutes with the defaults)
 # Where a k6 binary is found (K6=/path/to/k6, or k6 on PATH), the API side is also driven by k6
 # (bench/api-rate.k6.js, the same pairs and concurrency) as a cross-check; without one that step is skipped.
+#   API_JAR=... bench/api-rate.sh          another build of the API, for an A/B comparison
+#   API_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/api.jfr,settings=profile' bench/api-rate.sh
+#                                            extra JVM options for the API (a JFR recording to profile it)
 # Needs: built jars and test classes (mvn -B -ntp -o -q package -DskipTests), curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +45,7 @@ eval "$(grep '^export ' "$WORK/emu.log")"
 # The API at its defaults (it logs no line per create or get), less the per-caller limits: the bench client is one
 # caller on one address, and the limits would measure themselves.
 PORT=$API_PORT IMAGERY_MANAGEMENT_PORT=0 IMAGERY_CALLER_REQUESTS_PER_SECOND=0 IMAGERY_CALLER_MAX_UPLOADS=0 \
-  java -Xmx512m -jar api-verticle/target/imagery-api-all.jar > "$WORK/api.log" 2>&1 &
+  java -Xmx512m ${API_JAVA_OPTS:-} -jar "${API_JAR:-api-verticle/target/imagery-api-all.jar}" > "$WORK/api.log" 2>&1 &
 API_PID=$!
 until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do kill -0 $API_PID || { cat "$WORK/api.log"; exit 1; }; sleep 0.2; done
 

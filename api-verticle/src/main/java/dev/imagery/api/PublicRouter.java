@@ -4,6 +4,7 @@ import dev.imagery.api.auth.CallerGate;
 import dev.imagery.api.contract.ApiContract;
 import dev.imagery.api.contract.ContractRoutes;
 import dev.imagery.api.contract.ContractViolations;
+import dev.imagery.api.contract.ParameterValidation;
 import dev.imagery.api.health.HealthRoutes;
 import dev.imagery.api.http.AccessLog;
 import dev.imagery.api.http.ApiException;
@@ -46,7 +47,8 @@ public final class PublicRouter {
     AtomicReference<Router> built = new AtomicReference<>();
     // Root handlers run on every request, in this order, before the operation's validation and handler.
     builder.rootHandler(new AccessLog(built::get)); // first: the request's trace, and its access log line
-    // Before anything that may answer asynchronously (the validator runs on a worker thread): a flowing request
+    // Before anything that may answer asynchronously (a JWT check that fetches keys; the router's validator, which
+    // runs on a worker thread, for an operation with a body): a flowing request
     // drops the body chunks that arrive while nobody listens.
     builder.rootHandler(ctx -> {
       if (contract.streamsBody(ctx.request())) {
@@ -76,6 +78,9 @@ public final class PublicRouter {
         // Documented ahead of its handler (work in progress): the router would answer a bare 503 for it, while the
         // path does not take that method yet.
         route.setDoValidation(false).addHandler(PublicRouter::notRoutedYet);
+      } else {
+        // The router's validation, without its per-request costs (see ParameterValidation).
+        ParameterValidation.replaceRouterValidation(contract.routing(), route);
       }
     }
     if (!unbound.isEmpty()) {
