@@ -22,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -282,35 +283,23 @@ class UploadPublisherTest {
     }
   }
 
-  /** Polls with a deadline, as the end-to-end tests do (no fixed sleeps). */
+  /** Waits with a deadline (Awaitility), as the end-to-end tests do with local's Poll: no fixed sleeps. */
   private static final class Poll {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
-    private static final long INTERVAL_MS = 50;
+    private static final Duration INTERVAL = Duration.ofMillis(50);
 
-    static void until(String what, BooleanSupplier condition) throws InterruptedException {
-      long end = System.nanoTime() + DEADLINE.toNanos();
-      while (!condition.getAsBoolean()) {
-        if (System.nanoTime() > end) {
-          throw new AssertionError("timed out waiting for " + what);
-        }
-        Thread.sleep(INTERVAL_MS);
-      }
+    static void until(String what, BooleanSupplier condition) {
+      Awaitility.await(what).atMost(DEADLINE).pollInterval(INTERVAL).until(condition::getAsBoolean);
     }
 
-    /** Until {@code value} reads the same over ten polls in a row (half a second): the thing it counts stopped. */
-    static void untilStable(String what, java.util.function.LongSupplier value) throws InterruptedException {
-      long end = System.nanoTime() + DEADLINE.toNanos();
-      long last = value.getAsLong();
-      int same = 0;
-      while (same < 10) {
-        if (System.nanoTime() > end) {
-          throw new AssertionError("timed out waiting for " + what + " (still moving: " + last + ")");
-        }
-        Thread.sleep(INTERVAL_MS);
-        long now = value.getAsLong();
-        same = now == last ? same + 1 : 0;
-        last = now;
-      }
+    /** Until {@code value} reads the same for half a second: the thing it counts stopped. */
+    static void untilStable(String what, java.util.function.LongSupplier value) {
+      AtomicLong last = new AtomicLong(value.getAsLong());
+      Awaitility.await(what + " (a count that stops moving)").atMost(DEADLINE).pollInterval(INTERVAL)
+          .during(Duration.ofMillis(500)).until(() -> {
+            long now = value.getAsLong();
+            return now == last.getAndSet(now);
+          });
     }
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.testing.ApiClient;
 import dev.imagery.local.testing.Images;
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
@@ -83,5 +85,56 @@ class AuthModesTest {
     assertThat(page.body()).contains("<html");
     assertThat(stack.anonymous.get("/admin/dead-letters").status()).as("still never on the public port")
         .isEqualTo(404);
+  }
+
+  @Test
+  void aKeyAnywhereButTheAuthorizationHeaderIsNoKey() {
+    String id = stack.alice.createImage();
+    String image = stack.anonymous.base() + "/image/" + id;
+
+    List<ApiClient.Response> answers = List.of(
+        stack.anonymous.get("/image/" + id + "?access_token=" + stack.aliceKey),
+        stack.anonymous.get("/image/" + id + "?api_key=" + stack.aliceKey),
+        stack.anonymous.send(HttpRequest.newBuilder(URI.create(image)).header("X-Api-Key", stack.aliceKey).GET()),
+        stack.anonymous.send(HttpRequest.newBuilder(URI.create(image)).header("Cookie", "token=" + stack.aliceKey)
+            .GET()),
+        stack.anonymous.send(HttpRequest.newBuilder(URI.create(image)).header("Authorization", stack.aliceKey).GET()));
+
+    for (ApiClient.Response refused : answers) {
+      assertThat(refused.status()).as(refused.toString()).isEqualTo(401);
+      assertThat(refused.json().getString("error")).isEqualTo("UNAUTHORIZED");
+    }
+  }
+
+  @Test
+  void pathTricksNeverReachAnotherCallersImage() {
+    byte[] photo = Images.resource("pillow/hopper.jpg");
+    String id = stack.alice.createAndUpload(UUID.randomUUID().toString(), photo);
+    assertThat(stack.alice.get("/image/" + id + "?waitFor=final&timeout=30").json().getString("state"))
+        .isEqualTo("processed");
+    List<String> tricks = List.of(
+        "/image/" + id + "/../" + id,
+        "/image/./" + id,
+        "/image/%2e%2e/image/" + id + "/original",
+        "/image/x/%2e%2e/" + id + "/original",
+        "//image/" + id + "/original",
+        "/image//" + id + "/original",
+        "/image/" + id + "%2Foriginal",
+        "/image/" + id + "/original/",
+        "/image/" + id + "/original;x=y",
+        "/IMAGE/" + id + "/original",
+        "/image/" + id.toUpperCase(java.util.Locale.ROOT) + "/original",
+        "/image/" + id + "%00/original",
+        "/image/%20" + id + "/original");
+
+    for (String path : tricks) {
+      for (ApiClient caller : List.of(stack.anonymous, stack.bob)) {
+        ApiClient.Response answer = caller.get(path);
+        assertThat(answer.status()).as("%s %s: %s", caller == stack.bob ? "bob" : "nobody", path, answer)
+            .isBetween(400, 499);
+        assertThat(answer.body()).as(path).doesNotContain("\"state\"");
+      }
+    }
+    assertThat(stack.alice.bytes("/image/" + id + "/original")).as("the image is there for its owner").isEqualTo(photo);
   }
 }

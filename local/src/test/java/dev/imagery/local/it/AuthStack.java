@@ -32,6 +32,8 @@ final class AuthStack {
   final ApiClient aliceRotated;
   final ApiClient bob;
   final ApiClient carol;
+  /** Alice's older key itself, for tests that send it where no key belongs. */
+  final String aliceKey;
 
   private AuthStack(ImageryStack imagery, Map<String, String> keys) {
     this.imagery = imagery;
@@ -40,6 +42,7 @@ final class AuthStack {
     this.aliceRotated = anonymous.withBearer(keys.get("alice-new"));
     this.bob = anonymous.withBearer(keys.get("bob"));
     this.carol = anonymous.withBearer(keys.get("carol"));
+    this.aliceKey = keys.get("alice-old");
   }
 
   static synchronized AuthStack get() {

@@ -3,9 +3,9 @@ package dev.imagery.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.HeldStream;
 import dev.imagery.local.testing.Images;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,39 +69,5 @@ class PerCallerLimitsTest {
         .isEqualTo("created");
     assertThat(dev.imagery.local.testing.Poll.await("carol's slots to be free", java.time.Duration.ofSeconds(30),
         () -> stack.carol.upload(next, photo), answer -> answer.status() != 429).status()).isEqualTo(202);
-  }
-
-  /** Reads {@code rest} only once {@code go} is released. */
-  private static final class HeldStream extends InputStream {
-    private final CountDownLatch go;
-    private final InputStream rest;
-
-    HeldStream(CountDownLatch go, InputStream rest) {
-      this.go = go;
-      this.rest = rest;
-    }
-
-    @Override
-    public int read() throws java.io.IOException {
-      await();
-      return rest.read();
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws java.io.IOException {
-      await();
-      return rest.read(b, off, len);
-    }
-
-    private void await() throws java.io.IOException {
-      try {
-        if (!go.await(60, TimeUnit.SECONDS)) {
-          throw new java.io.IOException("the test never let the upload finish");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException();
-      }
-    }
   }
 }

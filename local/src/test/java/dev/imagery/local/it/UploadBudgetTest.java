@@ -6,13 +6,12 @@ import dev.imagery.local.ImageryStack;
 import dev.imagery.local.LocalAwsServers;
 import dev.imagery.local.iam.RecordedCalls;
 import dev.imagery.local.testing.ApiClient;
+import dev.imagery.local.testing.HeldStream;
 import dev.imagery.local.testing.Images;
 import dev.imagery.local.testing.Poll;
 import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -84,39 +83,5 @@ class UploadBudgetTest {
   }
 
   private record Attempt(String id, ApiClient.Response response) {
-  }
-
-  /** Reads {@code rest} only once {@code go} is released. */
-  private static final class HeldStream extends InputStream {
-    private final CountDownLatch go;
-    private final InputStream rest;
-
-    HeldStream(CountDownLatch go, InputStream rest) {
-      this.go = go;
-      this.rest = rest;
-    }
-
-    @Override
-    public int read() throws java.io.IOException {
-      await();
-      return rest.read();
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws java.io.IOException {
-      await();
-      return rest.read(b, off, len);
-    }
-
-    private void await() throws java.io.IOException {
-      try {
-        if (!go.await(60, TimeUnit.SECONDS)) {
-          throw new java.io.IOException("the test never let the upload finish");
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException();
-      }
-    }
   }
 }
