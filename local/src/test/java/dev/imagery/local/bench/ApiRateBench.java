@@ -1,5 +1,7 @@
 package dev.imagery.local.bench;
 
+import dev.imagery.local.testing.Poll;
+
 import dev.imagery.shared.aws.AwsClients;
 import dev.imagery.shared.config.ImageryConfig;
 import dev.imagery.shared.image.ImageRecord;
@@ -12,6 +14,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -275,11 +278,9 @@ public final class ApiRateBench {
       latencies.add((to - from) / 1_000);
     }
 
-    void awaitQuiet(Supplier<Integer> busy) throws InterruptedException {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (busy.get() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+    /** Until the requests in flight have ended, or 30 s: the round's figures are then taken (the last value is fine). */
+    void awaitQuiet(Supplier<Integer> busy) {
+      Poll.lastUntil(Duration.ofSeconds(30), Duration.ofMillis(20), busy, inFlight -> inFlight == 0);
     }
 
     Result result(long windowSeconds, long dropped, Map<String, Double> cpuBefore, Map<String, Double> cpuAfter) {
@@ -289,10 +290,14 @@ public final class ApiRateBench {
     }
   }
 
+  /** The open-model pacing: waits until the next send is due (a deadline, not a guessed pause). */
   private static void sleepUntil(long nanoTime) throws InterruptedException {
     long left;
     while ((left = nanoTime - System.nanoTime()) > 0) {
-      Thread.sleep(Math.max(1, left / 1_000_000));
+      LockSupport.parkNanos(left);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
     }
   }
 

@@ -12,14 +12,9 @@ import dev.imagery.shared.image.ObjectKeys;
 import dev.imagery.shared.image.TransitionConflictException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /**
  * The worker's first call of a job, against DynamoDB Local: one conditional {@code UpdateItem} counts the attempt
@@ -80,19 +75,7 @@ class AttemptLedgerTest {
         .isInstanceOf(ImageNotFoundException.class);
   }
 
-  /** A record in {@code uploaded} without its index keys, so that the test stack's reconciler leaves it alone. */
   private ImageRecord waitingOutsideTheIndex() {
-    String id = UUID.randomUUID().toString();
-    String uploadId = UUID.randomUUID().toString();
-    Instant now = Instant.now();
-    ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, now, now,
-        Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), "image/jpeg", 10, "x", now)),
-        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
-    Map<String, AttributeValue> item = new HashMap<>(record.toItem());
-    item.remove(ImageRecord.AWAITING);
-    item.remove(ImageRecord.AWAITING_SINCE);
-    stack.imagery.aws().dynamoDb().putItem(PutItemRequest.builder()
-        .tableName(stack.imagery.config().resources().table()).item(item).build()).join();
-    return record;
+    return new Backend(stack).waitingOutsideTheIndex();
   }
 }

@@ -1,10 +1,18 @@
 package dev.imagery.local.it;
 
+import dev.imagery.shared.image.ImageRecord;
+import dev.imagery.shared.image.ImageState;
+import dev.imagery.shared.image.ObjectKeys;
 import dev.imagery.shared.queue.JobMessage;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.sqs.model.GetQueueAttributesRequest;
@@ -42,6 +50,25 @@ final class Backend {
         .queueUrl(queueUrl(stack.imagery.config().resources().queue()))
         .messageBody(job.toJson())
         .build()).join();
+  }
+
+  /**
+   * A record in {@code uploaded}, written without its index keys, so that the test stack's own reconciler never
+   * claims or requeues it while the test does.
+   */
+  ImageRecord waitingOutsideTheIndex() {
+    String id = UUID.randomUUID().toString();
+    String uploadId = UUID.randomUUID().toString();
+    Instant now = Instant.now();
+    ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, now, now,
+        Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), "image/jpeg", 10, "x", now)),
+        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
+    Map<String, AttributeValue> item = new HashMap<>(record.toItem());
+    item.remove(ImageRecord.AWAITING);
+    item.remove(ImageRecord.AWAITING_SINCE);
+    stack.imagery.aws().dynamoDb().putItem(PutItemRequest.builder()
+        .tableName(stack.imagery.config().resources().table()).item(item).build()).join();
+    return record;
   }
 
   /** Visible plus in-flight messages of a queue. */

@@ -3,19 +3,15 @@ package dev.imagery.local.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.imagery.shared.image.ImageRecord;
-import dev.imagery.shared.image.ImageState;
 import dev.imagery.shared.image.ImageStore;
 import dev.imagery.shared.image.ObjectKeys;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
-import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 
 /**
  * The reconciler's claim of a requeue, against DynamoDB Local: one winner per image, upload and due point; a newer
@@ -74,23 +70,8 @@ class RequeueClaimTest {
     return store.claimRequeue(job, due).await(30, TimeUnit.SECONDS).claimed();
   }
 
-  /**
-   * A record in {@code uploaded}, written without its index keys, so that the test stack's own reconciler never
-   * claims or requeues it while the test does.
-   */
   private ImageRecord waitingOutsideTheIndex() {
-    String id = UUID.randomUUID().toString();
-    String uploadId = UUID.randomUUID().toString();
-    Instant now = Instant.now();
-    ImageRecord record = new ImageRecord(id, ImageState.UPLOADED, 1, now, now,
-        Optional.of(new ImageRecord.Upload(uploadId, ObjectKeys.raw(id, uploadId), "image/jpeg", 10, "x", now)),
-        Optional.empty(), Optional.empty(), ImageRecord.ANONYMOUS);
-    Map<String, AttributeValue> item = new HashMap<>(record.toItem());
-    item.remove(ImageRecord.AWAITING);
-    item.remove(ImageRecord.AWAITING_SINCE);
-    stack.imagery.aws().dynamoDb().putItem(PutItemRequest.builder()
-        .tableName(stack.imagery.config().resources().table()).item(item).build()).join();
-    return record;
+    return new Backend(stack).waitingOutsideTheIndex();
   }
 
   private Map<String, AttributeValue> item(String id) {
