@@ -72,7 +72,7 @@ public final class UploadFlow {
 
   /**
    * Accepts the multipart upload of {@code request} (the image in the field {@link #FILE_FIELD}), which must be
-   * paused; the record afterwards.
+   * paused, for an image the caller was found to own (ImageAccess); the record afterwards.
    */
   public Future<ImageRecord> accept(String id, HttpServerRequest request) {
     return accept(id, request, () -> FilePartReceiver.receive(request, FILE_FIELD), Optional.empty());
@@ -89,8 +89,8 @@ public final class UploadFlow {
 
   private Future<ImageRecord> accept(String id, HttpServerRequest request, Supplier<Future<SniffedFile>> body,
                                      Optional<ImageFormat> declared) {
-    return store.get(id)
-        .compose(current -> budget.reserve(bufferShare(request)))
+    // The record was read by the route (ImageAccess: it exists and is the caller's), so none is read again here.
+    return budget.reserve(bufferShare(request))
         .compose(room -> receive(id, request, body, declared).eventually(() -> {
           room.release(); // the bytes are in S3 (or never will be): the parts buffered for them are gone
           return Future.succeededFuture();
