@@ -55,7 +55,11 @@ class BackendOutageTest {
         "IMAGERY_DYNAMODB_CALL_TIMEOUT_MS", "5000",
         "IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS", "1500",
         "IMAGERY_RECONCILE_AFTER_SECONDS", "3",
-        "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1"));
+        "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1",
+        // The traffic comes from one address, and a fast 503 is answered again at once: the per-caller limits
+        // (tested on their own, PerCallerLimitsTest) would answer 429 instead of the 503 under test.
+        "IMAGERY_CALLER_MAX_UPLOADS", "0",
+        "IMAGERY_CALLER_REQUESTS_PER_SECOND", "0"));
     api = new ApiClient("http://127.0.0.1:" + stack.apiPort());
     worker = new ApiClient("http://127.0.0.1:" + stack.workerManagementPort());
   }
