@@ -56,6 +56,9 @@ class BackendOutageTest {
         "IMAGERY_DYNAMODB_ATTEMPT_TIMEOUT_MS", "1500",
         "IMAGERY_RECONCILE_AFTER_SECONDS", "3",
         "IMAGERY_RECONCILE_INTERVAL_SECONDS", "1",
+        // Requeues at 3, 6, 12, 24, 48 s: after an SQS outage on a loaded machine the worker's first receive may come
+        // 13 s after the requeue (a CI run), and 3 requeues (give-up at ~24 s) then failed an image the test accepted.
+        "IMAGERY_MAX_REQUEUES", "5",
         // The traffic comes from one address, and a fast 503 is answered again at once: the per-caller limits
         // (tested on their own, PerCallerLimitsTest) would answer 429 instead of the 503 under test.
         "IMAGERY_CALLER_MAX_UPLOADS", "0",
